@@ -90,10 +90,8 @@ fn expected(hv: u32, len: u32, m: &Message<'_>, row: &mut Row) {
         Message::CapabilitiesRes(c) => add("skinny.capCount", c.count.get().to_string()),
         Message::CallState(c) => add("skinny.callState", c.call_state.get().to_string()),
         Message::StartTone(t) => add("skinny.tone", t.tone.get().to_string()),
-        Message::StopTone(t) => {
-            if hv >= 0x0b {
-                add("skinny.tone", t.ext.map_or(0, |e| e.get()).to_string());
-            }
+        Message::StopTone(t) if hv >= 0x0b => {
+            add("skinny.tone", t.ext.map_or(0, |e| e.get()).to_string())
         }
         Message::SetRinger(r) => add("skinny.ringMode", r.ring_mode.get().to_string()),
         Message::SetLamp(l) => add("skinny.lampMode", l.lamp_mode.get().to_string()),

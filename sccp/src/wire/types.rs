@@ -92,8 +92,8 @@ impl<'a, B, E> Fixed<'a, B, E> {
     }
 }
 
-impl Fixed<'static, Empty> {
-    /// The empty body.
+impl<E: 'static> Fixed<'static, Empty, E> {
+    /// The empty body (no fields, no extension, no trailing bytes).
     pub const EMPTY: Self = Fixed {
         fields: &Empty {},
         ext: None,
