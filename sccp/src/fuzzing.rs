@@ -40,10 +40,8 @@ pub fn framer(data: &[u8]) {
 
     let mut whole = Framer::with_config(cfg);
     let mut expect: Out = std::vec::Vec::new();
-    for f in whole.push(data) {
-        if let Ok(f) = f {
-            expect.push(f.as_bytes().to_vec());
-        }
+    for f in whole.push(data).flatten() {
+        expect.push(f.as_bytes().to_vec());
     }
     let mut split = Framer::with_config(cfg);
     let mut got: Out = std::vec::Vec::new();
@@ -52,14 +50,12 @@ pub fn framer(data: &[u8]) {
         let c = 1 + rng.range_u64(0, 64) as usize;
         let (now, later) = rest.split_at(c.min(rest.len()));
         rest = later;
-        for f in split.push(now) {
-            if let Ok(f) = f {
-                let b = f.as_bytes().to_vec();
-                let fr = Frame::new_checked(&b[..]).expect("framer yields checked frames");
-                assert_eq!(fr.total_len(), b.len());
-                let _ = Message::parse(&fr);
-                got.push(b);
-            }
+        for f in split.push(now).flatten() {
+            let b = f.as_bytes().to_vec();
+            let fr = Frame::new_checked(&b[..]).expect("framer yields checked frames");
+            assert_eq!(fr.total_len(), b.len());
+            let _ = Message::parse(&fr);
+            got.push(b);
         }
         assert!(split.needed() <= cfg.max_body + 12);
     }
