@@ -11,9 +11,11 @@ use common::{peer_available, run, testdata};
 use serde_json::Value;
 
 type Key = (String, String); // (src, dst)
+/// Per direction: (time µs, id, header version, length) of each message.
+type Messages = BTreeMap<Key, Vec<(u64, u64, u64, u64)>>;
 
 /// tshark's view: per direction, (time µs, id, header version, length).
-fn tshark_messages(file: &str) -> BTreeMap<Key, Vec<(u64, u64, u64, u64)>> {
+fn tshark_messages(file: &str) -> Messages {
     let out = run(Command::new("tshark")
         .arg("-r")
         .arg(testdata(file))
@@ -69,7 +71,7 @@ fn tshark_messages(file: &str) -> BTreeMap<Key, Vec<(u64, u64, u64, u64)>> {
     map
 }
 
-fn ours(file: &str) -> (BTreeMap<Key, Vec<(u64, u64, u64, u64)>>, Vec<Value>) {
+fn ours(file: &str) -> (Messages, Vec<Value>) {
     let out = run(Command::new(env!("CARGO_BIN_EXE_dialtone"))
         .args(["sccp", "decode", "--json"])
         .arg(testdata(file)));
