@@ -1,0 +1,200 @@
+//! Where a server's files come from, and what a sender reads.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use bytes::Bytes;
+
+use crate::netascii;
+
+/// Reading a file failed (the server answers ERROR 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[error("read error")]
+pub struct ReadError;
+
+/// Why a file could not be opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// No such file (ERROR 1: drives the phone's fallback to its default file).
+    #[error("file not found")]
+    NotFound,
+    /// Not allowed (ERROR 2).
+    #[error("access violation")]
+    AccessDenied,
+    /// Anything else (ERROR 0).
+    #[error("cannot open file")]
+    Other,
+}
+
+/// A file opened for reading, read sequentially.
+pub trait ReadFile {
+    /// Size in bytes, when known (answered as `tsize`).
+    fn size(&self) -> Option<u64>;
+    /// Reads up to `buf.len()` bytes; `Ok(0)` means end of file.
+    ///
+    /// # Errors
+    /// [`ReadError`] ends the transfer with ERROR 0.
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, ReadError>;
+}
+
+/// A store of files a [`crate::server::Server`] serves.
+///
+/// The server has already checked `name`: no leading `/`, no `..`
+/// component, no backslash, no control character. Implementations match
+/// names case-insensitively (`phone-boot.md` §1.7.3).
+pub trait FileSource {
+    /// The open file type.
+    type File: ReadFile;
+    /// Opens `name` for reading.
+    ///
+    /// # Errors
+    /// [`OpenError`], mapped to the TFTP error code sent to the client.
+    fn open(&mut self, name: &str) -> Result<Self::File, OpenError>;
+}
+
+/// Reads a [`Bytes`] from start to end (cheap clones, no copy).
+#[derive(Clone, Debug)]
+pub struct BytesReader {
+    data: Bytes,
+    pos: usize,
+}
+
+impl BytesReader {
+    /// A reader at the start of `data`.
+    #[must_use]
+    pub fn new(data: Bytes) -> Self {
+        BytesReader { data, pos: 0 }
+    }
+}
+
+impl ReadFile for BytesReader {
+    fn size(&self) -> Option<u64> {
+        Some(self.data.len() as u64)
+    }
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, ReadError> {
+        let rest = self.data.get(self.pos..).unwrap_or(&[]);
+        let n = rest.len().min(buf.len());
+        if let (Some(d), Some(s)) = (buf.get_mut(..n), rest.get(..n)) {
+            d.copy_from_slice(s);
+        }
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// In-memory files, matched case-insensitively.
+#[derive(Clone, Debug, Default)]
+pub struct MemorySource {
+    files: Vec<(String, Bytes)>,
+}
+
+impl MemorySource {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) a file.
+    pub fn insert(&mut self, name: &str, data: impl Into<Bytes>) {
+        let data = data.into();
+        match self
+            .files
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            Some(slot) => slot.1 = data,
+            None => self.files.push((String::from(name), data)),
+        }
+    }
+}
+
+impl FileSource for MemorySource {
+    type File = BytesReader;
+    fn open(&mut self, name: &str) -> Result<BytesReader, OpenError> {
+        self.files
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, d)| BytesReader::new(d.clone()))
+            .ok_or(OpenError::NotFound)
+    }
+}
+
+/// Size of the netascii staging buffer (counted in a transfer's memory).
+pub const NETASCII_BUF: usize = 512;
+
+/// A file read in octet or netascii mode.
+pub enum ModeReader<R> {
+    /// Bytes as they are.
+    Octet(R),
+    /// Translated to netascii while reading.
+    Netascii {
+        /// The file.
+        inner: R,
+        /// Encoder state.
+        enc: netascii::Encoder,
+        /// Raw bytes read but not yet translated.
+        buf: [u8; NETASCII_BUF],
+        /// Start of untranslated bytes in `buf`.
+        start: usize,
+        /// End of valid bytes in `buf`.
+        end: usize,
+    },
+}
+
+impl<R: ReadFile> ModeReader<R> {
+    /// Wraps `inner` for netascii translation.
+    pub fn netascii(inner: R) -> Self {
+        ModeReader::Netascii {
+            inner,
+            enc: netascii::Encoder::new(),
+            buf: [0; NETASCII_BUF],
+            start: 0,
+            end: 0,
+        }
+    }
+}
+
+impl<R: ReadFile> ReadFile for ModeReader<R> {
+    fn size(&self) -> Option<u64> {
+        match self {
+            ModeReader::Octet(r) => r.size(),
+            // The wire length differs from the file length (tftp.md §5).
+            ModeReader::Netascii { .. } => None,
+        }
+    }
+
+    fn read(&mut self, out: &mut [u8]) -> Result<usize, ReadError> {
+        match self {
+            ModeReader::Octet(r) => r.read(out),
+            ModeReader::Netascii {
+                inner,
+                enc,
+                buf,
+                start,
+                end,
+            } => {
+                let mut written = 0;
+                while written < out.len() {
+                    if *start >= *end && !enc.has_pending() {
+                        let n = inner.read(buf)?;
+                        if n == 0 {
+                            break;
+                        }
+                        *start = 0;
+                        *end = n.min(buf.len());
+                    }
+                    let input = buf.get(*start..*end).unwrap_or(&[]);
+                    let (r, w) = enc.encode(input, out.get_mut(written..).unwrap_or(&mut []));
+                    *start += r;
+                    written += w;
+                    if r == 0 && w == 0 {
+                        break;
+                    }
+                }
+                Ok(written)
+            }
+        }
+    }
+}
