@@ -332,7 +332,9 @@ pub(crate) struct Receiver {
     rollover: Rollover,
     /// Next expected sequence number.
     expected: u64,
-    in_window: u64,
+    /// Last sequence number acknowledged: the sender's window starts after
+    /// it, so the window ends at `acked + window`.
+    acked: u64,
     gap_acked: bool,
     pub(crate) final_seq: Option<u64>,
     /// Sequence number to acknowledge at the next poll.
@@ -347,7 +349,7 @@ impl Receiver {
             window: u64::from(window.max(1)),
             rollover,
             expected: 1,
-            in_window: 0,
+            acked: 0,
             gap_acked: false,
             final_seq: None,
             ack_due: None,
@@ -376,23 +378,20 @@ impl Receiver {
                 return DataOutcome::TooLarge;
             }
             self.expected += 1;
-            self.in_window += 1;
             self.gap_acked = false;
             self.timer.progress(now);
             let last = len < self.blksize;
             if last {
                 self.final_seq = Some(seq);
                 self.ack_due = Some(seq);
-            } else if self.in_window >= self.window {
+            } else if seq >= self.acked + self.window {
                 self.ack_due = Some(seq);
-                self.in_window = 0;
             }
             DataOutcome::Deliver { last }
         } else if seq < self.expected {
             // Duplicate: re-ACK once per window (its last block).
             if seq + 1 == self.expected {
                 self.ack_due = Some(seq);
-                self.in_window = 0;
             }
             DataOutcome::Ignored
         } else {
@@ -400,7 +399,6 @@ impl Receiver {
             if !self.gap_acked {
                 self.gap_acked = true;
                 self.ack_due = Some(self.expected - 1);
-                self.in_window = 0;
             }
             DataOutcome::Ignored
         }
@@ -409,6 +407,7 @@ impl Receiver {
     /// The wire number of the ACK due, if any (clears it).
     pub(crate) fn take_ack(&mut self, now: Instant) -> Option<u16> {
         let seq = self.ack_due.take()?;
+        self.acked = self.acked.max(seq);
         if self.final_seq.is_none() {
             self.timer.arm(now);
         }
@@ -424,7 +423,6 @@ impl Receiver {
         if !self.timer.on_timeout(now) {
             return false;
         }
-        self.in_window = 0;
         self.ack_due = Some(self.expected - 1);
         true
     }
