@@ -50,7 +50,18 @@ pub fn get(
     cfg: client::Config,
     limit: Duration,
 ) -> Result<Got, Failure> {
-    let sock = socket(4 << 20);
+    get_with(server, name, cfg, limit, 4 << 20)
+}
+
+/// [`get`] with a chosen socket receive buffer.
+pub fn get_with(
+    server: SocketAddr,
+    name: &str,
+    cfg: client::Config,
+    limit: Duration,
+    rcvbuf: usize,
+) -> Result<Got, Failure> {
+    let sock = socket(rcvbuf);
     let clock = Clock::new();
     let start = std::time::Instant::now();
     let mut c = Client::read(cfg, server, name, clock.now());
