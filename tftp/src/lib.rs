@@ -62,7 +62,7 @@
 //! |---|---|---|
 //! | `std` | yes | implies `alloc` |
 //! | `alloc` | via `std` | [`client`], [`server`], [`source`] (uses `bytes`) |
-//! | `fuzzing` | no | the [`fuzzing`] bodies and `arbitrary` impls |
+//! | `fuzzing` | no | the `fuzzing` module (fuzz bodies) and `arbitrary` impls |
 //!
 //! ## Specifications
 //!

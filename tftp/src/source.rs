@@ -125,6 +125,9 @@ impl FileSource for MemorySource {
 pub const NETASCII_BUF: usize = 512;
 
 /// A file read in octet or netascii mode.
+// The staging buffer is inline on purpose: it is part of the transfer's
+// memory budget and costs no extra allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum ModeReader<R> {
     /// Bytes as they are.
     Octet(R),
