@@ -62,6 +62,11 @@ enum Pkt {
         tsize: bool,
         netascii: bool,
     },
+    Wrq {
+        name: u8,
+        blksize: Option<u16>,
+        tsize: Option<u64>,
+    },
     Raw(Vec<u8>),
 }
 
@@ -113,6 +118,18 @@ impl Pkt {
                         Mode::Octet
                     },
                 )
+            }),
+            Pkt::Wrq {
+                name,
+                blksize,
+                tsize,
+            } => Message::Wrq(Request {
+                options: Options::new(OptionValues {
+                    blksize: *blksize,
+                    tsize: *tsize,
+                    ..OptionValues::NONE
+                }),
+                ..Request::new(NAMES[usize::from(*name) % NAMES.len()], Mode::Octet)
             }),
             Pkt::Raw(b) => return b.clone(),
         };
@@ -234,7 +251,7 @@ pub fn client(data: &[u8]) {
 /// Drives a server through an arbitrary script.
 pub fn server(data: &[u8]) {
     let mut u = Unstructured::new(data);
-    let Ok((max_transfers, one)) = <(u8, bool)>::arbitrary(&mut u) else {
+    let Ok((max_transfers, one, allow_writes)) = <(u8, bool, bool)>::arbitrary(&mut u) else {
         return;
     };
     let mut files = MemorySource::new();
@@ -243,6 +260,7 @@ pub fn server(data: &[u8]) {
     let cfg = server::Config {
         max_transfers: usize::from(max_transfers % 8),
         max_memory: 1 << 20,
+        allow_writes,
         rollover: if one { Rollover::One } else { Rollover::Zero },
         ..Default::default()
     };

@@ -1,7 +1,7 @@
 //! The TFTP server: a dispatcher keyed by the peer's address, holding one
 //! [`Transfer`] state machine per client transfer.
 //!
-//! The server only reads files (write requests get ERROR 2). Requested names
+//! Write requests get ERROR 2 unless [`Config::allow_writes`] is set. Requested names
 //! are checked before the [`FileSource`] sees them: one leading `/` is
 //! dropped (phones request `/mk-sip.jar`), and `..` components, backslashes,
 //! control characters and empty names get ERROR 2.
@@ -17,12 +17,17 @@ use core::time::Duration;
 use dialtone_core::{Instant, InsufficientSize, Transmit};
 
 use crate::error::InputError;
-use crate::source::{FileSource, ModeReader, OpenError, ReadFile, NETASCII_BUF};
+use crate::netascii;
+use crate::source::{
+    FileSource, ModeReader, OpenError, ReadFile, WriteError, WriteFile, NETASCII_BUF,
+};
 use crate::transfer::{
-    AckOutcome, Backoff, Rollover, SendError, Sender, MAX_RETRANSMITS_DEFAULT, RETRANSMIT_DEFAULT,
+    AckOutcome, Backoff, DataOutcome, Receiver, Rollover, SendError, Sender,
+    MAX_RETRANSMITS_DEFAULT, RETRANSMIT_DEFAULT,
 };
 use crate::wire::{
-    ErrorCode, Message, Mode, Opcode, OptionValues, Options, Packet, DEFAULT_BLKSIZE, MAX_BLKSIZE,
+    ErrorCode, Message, Mode, Opcode, OptionValues, Options, Packet, Request, DEFAULT_BLKSIZE,
+    MAX_BLKSIZE,
 };
 
 /// Server settings.
@@ -48,6 +53,9 @@ pub struct Config {
     pub max_retransmits: u8,
     /// Block number after 65535.
     pub rollover: Rollover,
+    /// Accept write requests (files go to [`FileSource::create`]). Off by
+    /// default: WRQ gets ERROR 2.
+    pub allow_writes: bool,
 }
 
 impl Default for Config {
@@ -61,6 +69,7 @@ impl Default for Config {
             retransmit: RETRANSMIT_DEFAULT,
             max_retransmits: MAX_RETRANSMITS_DEFAULT,
             rollover: Rollover::Zero,
+            allow_writes: false,
         }
     }
 }
@@ -111,6 +120,10 @@ pub enum TransferError {
     Remote(ErrorCode),
     /// The file could not be read (ERROR 0 sent).
     Read,
+    /// The received file could not be stored (ERROR 3 sent).
+    Write,
+    /// The client broke the protocol (ERROR 4 sent).
+    Protocol,
 }
 
 /// Checks and normalises a requested name (`tftp.md` §13).
@@ -128,6 +141,16 @@ pub fn sanitize_name(name: &str) -> Result<&str, ()> {
         return Err(());
     }
     Ok(n)
+}
+
+fn open_error_reply(e: OpenError) -> (ErrorCode, &'static str) {
+    match e {
+        OpenError::NotFound => (ErrorCode::FileNotFound, "File not found"),
+        OpenError::AccessDenied => (ErrorCode::AccessViolation, "Access violation"),
+        OpenError::TooLarge => (ErrorCode::DiskFull, "Disk full or allocation exceeded"),
+        OpenError::Exists => (ErrorCode::FileExists, "File already exists"),
+        _ => (ErrorCode::NotDefined, "Cannot open file"),
+    }
 }
 
 /// One read transfer, from request to final ACK.
@@ -245,6 +268,234 @@ impl<F: ReadFile> Transfer<F> {
     }
 }
 
+/// One write transfer (only when [`Config::allow_writes`]), from request to
+/// the end of the dally after the final ACK.
+pub struct Receive<W> {
+    peer: SocketAddr,
+    rx: Receiver,
+    sink: Option<W>,
+    netascii: Option<netascii::Decoder>,
+    oack: Option<OptionValues>,
+    oack_due: bool,
+    received: u64,
+    failed: Option<TransferError>,
+    error_out: Option<(ErrorCode, &'static str)>,
+    reserved: usize,
+}
+
+/// What the server must do after a write transfer's input.
+enum Written<W> {
+    Nothing,
+    /// The final block arrived: hand the file to the source.
+    Complete(W),
+}
+
+impl<W: WriteFile> Receive<W> {
+    /// The client's address.
+    #[must_use]
+    pub fn peer(&self) -> SocketAddr {
+        self.peer
+    }
+
+    fn is_over(&self) -> bool {
+        self.error_out.is_none()
+            && (self.failed.is_some()
+                || (self.rx.final_seq.is_some() && self.rx.timer.deadline.is_none()))
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        if self.is_over() {
+            None
+        } else {
+            self.rx.timer.deadline
+        }
+    }
+
+    fn wants_transmit(&self) -> bool {
+        self.error_out.is_some()
+            || (self.failed.is_none() && (self.oack_due || self.rx.ack_due.is_some()))
+    }
+
+    fn write(&mut self, data: &[u8]) -> Result<(), WriteError> {
+        let Some(sink) = self.sink.as_mut() else {
+            return Err(WriteError);
+        };
+        match self.netascii.as_mut() {
+            None => sink.write(data),
+            Some(dec) => {
+                let mut rest = data;
+                let mut buf = [0u8; 512];
+                while !rest.is_empty() {
+                    let (r, w) = dec.decode(rest, &mut buf);
+                    sink.write(buf.get(..w).unwrap_or(&[]))?;
+                    rest = rest.get(r..).unwrap_or(&[]);
+                    if r == 0 && w == 0 {
+                        return Err(WriteError);
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn handle(&mut self, now: Instant, msg: Message<'_>) -> Result<Written<W>, InputError> {
+        if self.failed.is_some() {
+            return Err(InputError::Finished);
+        }
+        match msg {
+            Message::Data { block, data } => match self.rx.handle_data(now, block, data.len()) {
+                DataOutcome::Deliver { last } => {
+                    self.oack = None;
+                    self.received += data.len() as u64;
+                    if self.write(data).is_err() {
+                        self.failed = Some(TransferError::Write);
+                        self.error_out =
+                            Some((ErrorCode::DiskFull, "Disk full or allocation exceeded"));
+                        return Ok(Written::Nothing);
+                    }
+                    if !last {
+                        return Ok(Written::Nothing);
+                    }
+                    if let (Some(dec), Some(sink)) = (self.netascii.as_mut(), self.sink.as_mut()) {
+                        let mut cr = [0u8; 1];
+                        let n = dec.finish(&mut cr);
+                        if sink.write(cr.get(..n).unwrap_or(&[])).is_err() {
+                            self.failed = Some(TransferError::Write);
+                            return Ok(Written::Nothing);
+                        }
+                    }
+                    // Dally for twice the current timeout (tftp.md §13).
+                    self.rx.timer.deadline = Some(now + self.rx.timer.current().saturating_mul(2));
+                    Ok(self.sink.take().map_or(Written::Nothing, Written::Complete))
+                }
+                DataOutcome::Ignored => Ok(Written::Nothing),
+                DataOutcome::TooLarge => {
+                    self.failed = Some(TransferError::Protocol);
+                    self.error_out = Some((ErrorCode::IllegalOperation, "Block too large"));
+                    Ok(Written::Nothing)
+                }
+            },
+            Message::Error { code, .. } => {
+                self.failed = Some(TransferError::Remote(code));
+                Ok(Written::Nothing)
+            }
+            Message::Rrq(_) | Message::Wrq(_) => Ok(Written::Nothing),
+            _ => Err(InputError::Unexpected { state: "receiving" }),
+        }
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        if self.is_over() || !self.rx.timer.expired(now) {
+            return;
+        }
+        if self.rx.final_seq.is_some() {
+            // End of the dally.
+            self.rx.timer.deadline = None;
+            return;
+        }
+        if !self.rx.handle_timeout(now) {
+            self.failed = Some(TransferError::TimedOut);
+        } else if self.oack.is_some() {
+            // Nothing arrived yet: repeat the OACK rather than ACK 0.
+            self.rx.ack_due = None;
+            self.oack_due = true;
+        }
+    }
+
+    fn poll_transmit(
+        &mut self,
+        now: Instant,
+        buf: &mut [u8],
+    ) -> Result<Option<usize>, InsufficientSize> {
+        if let Some((code, message)) = self.error_out {
+            let n = Message::Error { code, message }.emit(buf)?;
+            self.error_out = None;
+            return Ok(Some(n));
+        }
+        if self.failed.is_some() {
+            return Ok(None);
+        }
+        if self.oack_due {
+            if let Some(o) = self.oack {
+                let n = Message::Oack(Options::new(o)).emit(buf)?;
+                self.oack_due = false;
+                self.rx.timer.arm(now);
+                return Ok(Some(n));
+            }
+            self.oack_due = false;
+        }
+        if self.rx.ack_due.is_some() {
+            if buf.len() < 4 {
+                return Err(InsufficientSize { required: 4 });
+            }
+            if let Some(block) = self.rx.take_ack(now) {
+                return Message::Ack { block }.emit(buf).map(Some);
+            }
+        }
+        Ok(None)
+    }
+}
+
+enum Slot<F, W> {
+    Read(Transfer<F>),
+    Write(Receive<W>),
+}
+
+impl<F: ReadFile, W: WriteFile> Slot<F, W> {
+    fn is_over(&self) -> bool {
+        match self {
+            Slot::Read(t) => t.is_over(),
+            Slot::Write(t) => t.is_over(),
+        }
+    }
+    fn deadline(&self) -> Option<Instant> {
+        match self {
+            Slot::Read(t) => t.deadline(),
+            Slot::Write(t) => t.deadline(),
+        }
+    }
+    fn wants_transmit(&self) -> bool {
+        match self {
+            Slot::Read(t) => t.wants_transmit(),
+            Slot::Write(t) => t.wants_transmit(),
+        }
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        match self {
+            Slot::Read(t) => t.handle_timeout(now),
+            Slot::Write(t) => t.handle_timeout(now),
+        }
+    }
+    fn poll_transmit(
+        &mut self,
+        now: Instant,
+        buf: &mut [u8],
+    ) -> Result<Option<usize>, InsufficientSize> {
+        match self {
+            Slot::Read(t) => t.poll_transmit(now, buf),
+            Slot::Write(t) => t.poll_transmit(now, buf),
+        }
+    }
+    fn reserved(&self) -> usize {
+        match self {
+            Slot::Read(t) => t.reserved,
+            Slot::Write(t) => t.reserved,
+        }
+    }
+    fn bytes(&self) -> u64 {
+        match self {
+            Slot::Read(t) => t.tx.acked_bytes(),
+            Slot::Write(t) => t.received,
+        }
+    }
+    fn failed(&self) -> Option<TransferError> {
+        match self {
+            Slot::Read(t) => t.failed,
+            Slot::Write(t) => t.failed,
+        }
+    }
+}
+
 /// Most queued replies to requests and strangers kept at once.
 const MAX_QUEUED_CONTROL: usize = 64;
 
@@ -252,7 +503,7 @@ const MAX_QUEUED_CONTROL: usize = 64;
 pub struct Server<S: FileSource> {
     source: S,
     config: Config,
-    transfers: BTreeMap<SocketAddr, Transfer<S::File>>,
+    transfers: BTreeMap<SocketAddr, Slot<S::File, S::Sink>>,
     control: VecDeque<(SocketAddr, ErrorCode, &'static str)>,
     events: VecDeque<Event>,
     memory: usize,
@@ -318,7 +569,19 @@ impl<S: FileSource> Server<S> {
         let now = self.now;
         if let Some(t) = self.transfers.get_mut(&from) {
             let msg = Message::decode(bytes)?;
-            let r = t.handle(now, msg);
+            let r = match t {
+                Slot::Read(t) => t.handle(now, msg),
+                Slot::Write(t) => match t.handle(now, msg) {
+                    Ok(Written::Complete(sink)) => {
+                        if self.source.finish(sink).is_err() {
+                            t.failed = Some(TransferError::Write);
+                        }
+                        Ok(())
+                    }
+                    Ok(Written::Nothing) => Ok(()),
+                    Err(e) => Err(e),
+                },
+            };
             self.reap(from);
             return r;
         }
@@ -344,13 +607,15 @@ impl<S: FileSource> Server<S> {
                 return Err(e.into());
             }
         };
-        let req = match msg {
-            Message::Rrq(r) => r,
-            _ => {
-                self.refuse(from, ErrorCode::AccessViolation, "Writes are disabled");
-                return Ok(());
-            }
+        let (req, write) = match msg {
+            Message::Rrq(r) => (r, false),
+            Message::Wrq(r) => (r, true),
+            _ => return Err(InputError::Unexpected { state: "listening" }),
         };
+        if write && !self.config.allow_writes {
+            self.refuse(from, ErrorCode::AccessViolation, "Writes are disabled");
+            return Ok(());
+        }
         if req.mode == Mode::Mail {
             self.refuse(from, ErrorCode::IllegalOperation, "Unknown mode");
             return Ok(());
@@ -363,18 +628,15 @@ impl<S: FileSource> Server<S> {
             self.events.push_back(Event::Busy { peer: from });
             return Ok(());
         }
+        if write {
+            self.start_write(now, from, &req, name);
+            return Ok(());
+        }
         let file = match self.source.open(name) {
             Ok(f) => f,
-            Err(OpenError::NotFound) => {
-                self.refuse(from, ErrorCode::FileNotFound, "File not found");
-                return Ok(());
-            }
-            Err(OpenError::AccessDenied) => {
-                self.refuse(from, ErrorCode::AccessViolation, "Access violation");
-                return Ok(());
-            }
-            Err(_) => {
-                self.refuse(from, ErrorCode::NotDefined, "Cannot open file");
+            Err(e) => {
+                let (code, msg) = open_error_reply(e);
+                self.refuse(from, code, msg);
                 return Ok(());
             }
         };
@@ -424,7 +686,7 @@ impl<S: FileSource> Server<S> {
         });
         self.transfers.insert(
             from,
-            Transfer {
+            Slot::Read(Transfer {
                 peer: from,
                 tx,
                 oack: (!grant.is_empty()).then_some(grant),
@@ -432,20 +694,84 @@ impl<S: FileSource> Server<S> {
                 failed: None,
                 error_out: None,
                 reserved,
-            },
+            }),
         );
         Ok(())
+    }
+
+    fn start_write(&mut self, now: Instant, from: SocketAddr, req: &Request<'_>, name: &str) {
+        let asked = req.options.values;
+        let mut grant = OptionValues::NONE;
+        if let Some(b) = asked.blksize {
+            grant.blksize = Some(b.min(self.config.max_blksize).max(8));
+        }
+        let blksize = grant.blksize.unwrap_or(DEFAULT_BLKSIZE);
+        if let Some(w) = asked.windowsize {
+            grant.windowsize = Some(w.min(self.config.max_windowsize.max(1)));
+        }
+        grant.timeout = asked.timeout;
+        grant.tsize = asked.tsize;
+        let sink = match self.source.create(name, asked.tsize) {
+            Ok(s) => s,
+            Err(e) => {
+                let (code, msg) = open_error_reply(e);
+                self.refuse(from, code, msg);
+                return;
+            }
+        };
+        // The receiver holds no block buffer: data goes straight to the sink.
+        let reserved = if req.mode == Mode::Netascii {
+            NETASCII_BUF
+        } else {
+            0
+        };
+        let mut timer = Backoff::new(self.config.retransmit, self.config.max_retransmits);
+        if let Some(t) = grant.timeout {
+            timer.set_fixed(Duration::from_secs(u64::from(t)));
+        }
+        timer.progress(now);
+        let mut rx = Receiver::new(
+            blksize,
+            grant.windowsize.unwrap_or(1),
+            self.config.rollover,
+            timer,
+        );
+        let oack = (!grant.is_empty()).then_some(grant);
+        if oack.is_none() {
+            rx.ack_due = Some(0);
+        }
+        self.memory += reserved;
+        self.events.push_back(Event::Started {
+            peer: from,
+            name: String::from(req.filename),
+            size: asked.tsize,
+        });
+        self.transfers.insert(
+            from,
+            Slot::Write(Receive {
+                peer: from,
+                rx,
+                sink: Some(sink),
+                netascii: (req.mode == Mode::Netascii).then(netascii::Decoder::new),
+                oack,
+                oack_due: oack.is_some(),
+                received: 0,
+                failed: None,
+                error_out: None,
+                reserved,
+            }),
+        );
     }
 
     fn reap(&mut self, peer: SocketAddr) {
         let over = self.transfers.get(&peer).is_some_and(|t| t.is_over());
         if over {
             if let Some(t) = self.transfers.remove(&peer) {
-                self.memory = self.memory.saturating_sub(t.reserved);
+                self.memory = self.memory.saturating_sub(t.reserved());
                 self.events.push_back(Event::Finished {
                     peer,
-                    bytes: t.tx.acked_bytes(),
-                    error: t.failed,
+                    bytes: t.bytes(),
+                    error: t.failed(),
                 });
             }
         }
@@ -522,6 +848,6 @@ impl<S: FileSource> Server<S> {
     /// Call after: any `handle_*` and the `poll_*` drain.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.transfers.values().filter_map(Transfer::deadline).min()
+        self.transfers.values().filter_map(Slot::deadline).min()
     }
 }

@@ -22,6 +22,12 @@ pub enum OpenError {
     /// Not allowed (ERROR 2).
     #[error("access violation")]
     AccessDenied,
+    /// The announced size cannot be stored (ERROR 3, RFC 2349).
+    #[error("file too large")]
+    TooLarge,
+    /// The file exists and may not be replaced (ERROR 6).
+    #[error("file already exists")]
+    Exists,
     /// Anything else (ERROR 0).
     #[error("cannot open file")]
     Other,
@@ -38,6 +44,30 @@ pub trait ReadFile {
     fn read(&mut self, buf: &mut [u8]) -> Result<usize, ReadError>;
 }
 
+/// Writing a received file failed (the server answers ERROR 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[error("write error")]
+pub struct WriteError;
+
+/// A file being received (write requests), written sequentially.
+pub trait WriteFile {
+    /// Appends `data`.
+    ///
+    /// # Errors
+    /// [`WriteError`] ends the transfer with ERROR 3.
+    fn write(&mut self, data: &[u8]) -> Result<(), WriteError>;
+}
+
+/// The sink of a source that takes no writes.
+#[derive(Debug)]
+pub enum NoWrites {}
+
+impl WriteFile for NoWrites {
+    fn write(&mut self, _: &[u8]) -> Result<(), WriteError> {
+        match *self {}
+    }
+}
+
 /// A store of files a [`crate::server::Server`] serves.
 ///
 /// The server has already checked `name`: no leading `/`, no `..`
@@ -46,11 +76,32 @@ pub trait ReadFile {
 pub trait FileSource {
     /// The open file type.
     type File: ReadFile;
+    /// The type of a file being received ([`NoWrites`] for read-only stores).
+    type Sink: WriteFile;
     /// Opens `name` for reading.
     ///
     /// # Errors
     /// [`OpenError`], mapped to the TFTP error code sent to the client.
     fn open(&mut self, name: &str) -> Result<Self::File, OpenError>;
+
+    /// Creates `name` for a write request announcing `size` bytes (`tsize`)
+    /// when known. Only called when the server allows writes.
+    ///
+    /// # Errors
+    /// [`OpenError`]; the default refuses with `AccessDenied` (ERROR 2).
+    fn create(&mut self, name: &str, size: Option<u64>) -> Result<Self::Sink, OpenError> {
+        let _ = (name, size);
+        Err(OpenError::AccessDenied)
+    }
+
+    /// The whole file arrived: make it visible under its name.
+    ///
+    /// # Errors
+    /// [`WriteError`] (the client has already been acknowledged).
+    fn finish(&mut self, sink: Self::Sink) -> Result<(), WriteError> {
+        drop(sink);
+        Ok(())
+    }
 }
 
 /// Reads a [`Bytes`] from start to end (cheap clones, no copy).
@@ -110,8 +161,47 @@ impl MemorySource {
     }
 }
 
+/// A file being received into memory.
+#[derive(Clone, Debug, Default)]
+pub struct MemorySink {
+    name: String,
+    data: Vec<u8>,
+    limit: usize,
+}
+
+impl WriteFile for MemorySink {
+    fn write(&mut self, data: &[u8]) -> Result<(), WriteError> {
+        if self.data.len().saturating_add(data.len()) > self.limit {
+            return Err(WriteError);
+        }
+        self.data.extend_from_slice(data);
+        Ok(())
+    }
+}
+
+/// Largest file a [`MemorySource`] accepts by write request.
+pub const MEMORY_WRITE_LIMIT: usize = 64 * 1024 * 1024;
+
 impl FileSource for MemorySource {
     type File = BytesReader;
+    type Sink = MemorySink;
+
+    fn create(&mut self, name: &str, size: Option<u64>) -> Result<MemorySink, OpenError> {
+        if size.is_some_and(|s| s > MEMORY_WRITE_LIMIT as u64) {
+            return Err(OpenError::TooLarge);
+        }
+        Ok(MemorySink {
+            name: String::from(name),
+            data: Vec::new(),
+            limit: MEMORY_WRITE_LIMIT,
+        })
+    }
+
+    fn finish(&mut self, sink: MemorySink) -> Result<(), WriteError> {
+        self.insert(&sink.name, sink.data);
+        Ok(())
+    }
+
     fn open(&mut self, name: &str) -> Result<BytesReader, OpenError> {
         self.files
             .iter()

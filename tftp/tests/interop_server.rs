@@ -132,3 +132,120 @@ fn file_not_found_leaves_tftp_hpa_with_nothing() {
     );
     assert!(std::fs::read(&out).unwrap_or_default().is_empty());
 }
+
+/// A memory store the test can look into while the server runs.
+#[derive(Clone, Default)]
+struct Shared(std::sync::Arc<std::sync::Mutex<MemorySource>>);
+
+impl dialtone_tftp::source::FileSource for Shared {
+    type File = dialtone_tftp::source::BytesReader;
+    type Sink = dialtone_tftp::source::MemorySink;
+    fn open(&mut self, name: &str) -> Result<Self::File, dialtone_tftp::source::OpenError> {
+        self.0.lock().unwrap().open(name)
+    }
+    fn create(
+        &mut self,
+        name: &str,
+        size: Option<u64>,
+    ) -> Result<Self::Sink, dialtone_tftp::source::OpenError> {
+        self.0.lock().unwrap().create(name, size)
+    }
+    fn finish(&mut self, sink: Self::Sink) -> Result<(), dialtone_tftp::source::WriteError> {
+        self.0.lock().unwrap().finish(sink)
+    }
+}
+
+fn stored(s: &Shared, name: &str) -> Vec<u8> {
+    use dialtone_tftp::source::{FileSource, ReadFile};
+    let mut f = s
+        .clone()
+        .open(name)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let mut v = vec![0u8; f.size().unwrap() as usize];
+    let mut n = 0;
+    while n < v.len() {
+        let k = f.read(&mut v[n..]).unwrap();
+        assert!(k > 0);
+        n += k;
+    }
+    v
+}
+
+#[test]
+fn tftp_hpa_and_atftp_upload_to_our_server_when_writes_are_allowed() {
+    let Some(tftp) = peer("tftp", &["/usr/bin/tftp".into()]) else {
+        return;
+    };
+    let Some(atftp) = peer("atftp", &["/usr/bin/atftp".into()]) else {
+        return;
+    };
+    let store = Shared::default();
+    let mut cfg = server::Config::default();
+    cfg.allow_writes = true;
+    let srv = serve(cfg, store.clone());
+    let port = srv.addr.port().to_string();
+    let dir = TempDir::new("srv-put");
+    let up = blob(3 << 20, 52);
+    let local = dir.write("up.bin", &up);
+    let local_s = local.to_str().unwrap();
+    run(
+        &tftp,
+        &[
+            "-m",
+            "binary",
+            "127.0.0.1",
+            &port,
+            "-c",
+            "put",
+            local_s,
+            "hpa.bin",
+        ],
+        Duration::from_secs(60),
+    );
+    assert!(stored(&store, "hpa.bin") == up, "tftp-hpa put");
+    run(
+        &atftp,
+        &[
+            "--option",
+            "blksize 1428",
+            "--option",
+            "tsize",
+            "-p",
+            "-l",
+            local_s,
+            "-r",
+            "atftp.bin",
+            "127.0.0.1",
+            &port,
+        ],
+        Duration::from_secs(60),
+    );
+    assert!(stored(&store, "atftp.bin") == up, "atftp put");
+}
+
+#[test]
+fn writes_are_refused_by_default() {
+    let Some(tftp) = peer("tftp", &["/usr/bin/tftp".into()]) else {
+        return;
+    };
+    let store = Shared::default();
+    let srv = serve(server::Config::default(), store.clone());
+    let dir = TempDir::new("srv-noput");
+    let local = dir.write("up.bin", b"data");
+    run(
+        &tftp,
+        &[
+            "-m",
+            "binary",
+            "127.0.0.1",
+            &srv.addr.port().to_string(),
+            "-c",
+            "put",
+            local.to_str().unwrap(),
+            "x.bin",
+        ],
+        Duration::from_secs(30),
+    );
+    use dialtone_tftp::source::FileSource;
+    assert!(store.clone().open("x.bin").is_err());
+}

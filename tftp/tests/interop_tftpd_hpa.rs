@@ -99,3 +99,49 @@ fn client_reports_file_not_found_from_tftpd_hpa() {
         Ok(_) => panic!("got a file"),
     }
 }
+
+#[test]
+fn client_uploads_to_tftpd_hpa_with_and_without_options() {
+    let dir = TempDir::new("hpa-put");
+    let Some(bin) = peer("in.tftpd", &["/usr/sbin/in.tftpd".into()]) else {
+        return;
+    };
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    // -c: allow new files; -p: no extra permission checks; -u root: keep our uid.
+    let _p = spawn(
+        &bin,
+        &[
+            "-L",
+            "-c",
+            "-p",
+            "-u",
+            "root",
+            "-s",
+            dir.0.to_str().unwrap(),
+            "-a",
+            &addr,
+        ],
+    );
+    let data = blob(2 << 20, 45);
+    put(
+        addr.parse().unwrap(),
+        "plain.bin",
+        &data,
+        opts(None, None, false),
+        Duration::from_secs(60),
+    )
+    .unwrap();
+    put(
+        addr.parse().unwrap(),
+        "opts.bin",
+        &data,
+        opts(Some(1428), None, true),
+        Duration::from_secs(60),
+    )
+    .unwrap();
+    for name in ["plain.bin", "opts.bin"] {
+        let got = std::fs::read(dir.0.join(name)).unwrap();
+        assert_eq!(sha256(&got), sha256(&data), "{name}");
+    }
+}

@@ -296,3 +296,100 @@ fn windowed_transfer_is_faster_than_lockstep_on_a_clean_link() {
         lock.elapsed
     );
 }
+
+#[test]
+fn client_write_to_server_over_lossy_link_stores_identical_bytes() {
+    use dialtone_tftp::source::FileSource;
+    let srv_addr: SocketAddr = SRV.parse().unwrap();
+    let cli_addr: SocketAddr = CLI.parse().unwrap();
+    for (blksize, windowsize) in [(512u16, 1u16), (1428, 4), (8192, 16)] {
+        let data = file(100_003, 7);
+        let mut rng = Rng::new(u64::from(blksize));
+        let mut now = Instant::ZERO;
+        let mut scfg = server_cfg();
+        scfg.allow_writes = true;
+        let mut srv = Server::new(scfg, MemorySource::new(), now);
+        let mut cli = Client::write(
+            opts(blksize, windowsize),
+            srv_addr,
+            "log.txt",
+            data.clone(),
+            now,
+        );
+        let mut wire: Vec<(Instant, bool, Vec<u8>)> = Vec::new();
+        let mut buf = vec![0u8; 65536];
+        let mut done = false;
+        for _ in 0..1_000_000 {
+            while let Some(t) = cli.poll_transmit(&mut buf).unwrap() {
+                if rng.range_u64(0, 100) >= 10 {
+                    wire.push((
+                        now + Duration::from_millis(1 + rng.range_u64(0, 3)),
+                        true,
+                        buf[..t.len].to_vec(),
+                    ));
+                }
+            }
+            while let Some(t) = srv.poll_transmit(&mut buf).unwrap() {
+                if rng.range_u64(0, 100) >= 10 {
+                    wire.push((
+                        now + Duration::from_millis(1 + rng.range_u64(0, 3)),
+                        false,
+                        buf[..t.len].to_vec(),
+                    ));
+                }
+            }
+            while let Some(ev) = cli.poll_event() {
+                match ev {
+                    Event::Complete { size } => {
+                        assert_eq!(size, data.len() as u64);
+                        done = true;
+                    }
+                    Event::Failed(f) => panic!("{f:?}"),
+                    _ => {}
+                }
+            }
+            while srv.poll_event().is_some() {}
+            if done && srv.transfer_count() == 0 {
+                break;
+            }
+            let next = [
+                wire.iter().map(|w| w.0).min(),
+                cli.poll_timeout(),
+                srv.poll_timeout(),
+            ]
+            .into_iter()
+            .flatten()
+            .min()
+            .expect("something pending");
+            now = now.max(next);
+            wire.sort_by_key(|w| w.0);
+            let due = wire.iter().take_while(|w| w.0 <= now).count();
+            for (_, to_server, b) in wire.drain(..due).collect::<Vec<_>>() {
+                if to_server {
+                    let _ = srv.handle_input(now, cli_addr, &b);
+                } else {
+                    let _ = cli.handle_input(now, srv_addr, &b);
+                }
+            }
+            if cli.poll_timeout().is_some_and(|d| d <= now) {
+                cli.handle_timeout(now);
+            }
+            if srv.poll_timeout().is_some_and(|d| d <= now) {
+                srv.handle_timeout(now);
+            }
+        }
+        assert!(done, "{blksize} x {windowsize}");
+        let mut f = srv.source_mut().open("LOG.TXT").expect("stored");
+        let mut stored = vec![0u8; data.len() + 10];
+        let mut n = 0;
+        loop {
+            use dialtone_tftp::source::ReadFile;
+            let k = f.read(&mut stored[n..]).unwrap();
+            if k == 0 {
+                break;
+            }
+            n += k;
+        }
+        assert!(stored[..n] == data[..], "{blksize} x {windowsize}");
+    }
+}

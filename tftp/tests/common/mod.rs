@@ -311,3 +311,54 @@ pub fn opts(blksize: Option<u16>, windowsize: Option<u16>, tsize: bool) -> clien
     c.tsize = tsize;
     c
 }
+
+/// Uploads `data` as `name` to `server` with our client.
+pub fn put(
+    server: SocketAddr,
+    name: &str,
+    data: &[u8],
+    cfg: client::Config,
+    limit: Duration,
+) -> Result<(), Failure> {
+    let sock = socket(4 << 20);
+    let clock = Clock::new();
+    let start = std::time::Instant::now();
+    let mut c = Client::write(
+        cfg,
+        server,
+        name,
+        bytes::Bytes::copy_from_slice(data),
+        clock.now(),
+    );
+    let mut out = vec![0u8; 65536 + 4];
+    let mut inb = vec![0u8; 65536 + 4];
+    loop {
+        assert!(
+            start.elapsed() < limit,
+            "upload of {name} took longer than {limit:?}"
+        );
+        while let Some(t) = c.poll_transmit(&mut out).unwrap() {
+            sock.send_to(&out[..t.len], t.to).unwrap();
+        }
+        while let Some(ev) = c.poll_event() {
+            match ev {
+                Event::Complete { .. } => return Ok(()),
+                Event::Failed(f) => return Err(f),
+                _ => {}
+            }
+        }
+        let Some(deadline) = c.poll_timeout() else {
+            panic!("client idle without result")
+        };
+        let wait = deadline
+            .saturating_since(clock.now())
+            .max(Duration::from_millis(1));
+        sock.set_read_timeout(Some(wait)).unwrap();
+        match sock.recv_from(&mut inb) {
+            Ok((n, from)) => {
+                let _ = c.handle_input(clock.now(), from, &inb[..n]);
+            }
+            Err(_) => c.handle_timeout(clock.now()),
+        }
+    }
+}
