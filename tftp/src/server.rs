@@ -436,6 +436,9 @@ impl<W: WriteFile> Receive<W> {
     }
 }
 
+// Transfers live in the map by value; the read side's inline netascii buffer
+// is part of its memory budget, boxing it would cost an allocation.
+#[allow(clippy::large_enum_variant)]
 enum Slot<F, W> {
     Read(Transfer<F>),
     Write(Receive<W>),
