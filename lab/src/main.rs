@@ -20,12 +20,18 @@ enum Command {
         /// The capture file.
         file: std::path::PathBuf,
     },
+    /// TFTP server over a directory, and client.
+    Tftp {
+        #[command(subcommand)]
+        command: dialtone_lab::tftp::TftpCommand,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Capture { file } => capture_summary(&file),
+        Command::Tftp { command } => dialtone_lab::tftp::run(command),
     };
     match result {
         Ok(code) => code,
