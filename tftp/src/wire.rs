@@ -40,6 +40,7 @@ pub enum Opcode {
 impl Opcode {
     /// The opcode for `v`, if it is one of the six known ones.
     #[must_use]
+    #[inline]
     pub fn from_u16(v: u16) -> Option<Self> {
         Some(match v {
             1 => Opcode::Rrq,
@@ -68,6 +69,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
     /// # Errors
     /// [`DecodeError::Truncated`] for a short datagram,
     /// [`DecodeError::UnknownOpcode`] for an opcode outside 1..=6.
+    #[inline]
     pub fn new_checked(buf: T) -> Result<Self, DecodeError> {
         let b = buf.as_ref();
         let Some((op, _)) = b.split_first_chunk::<2>() else {
@@ -99,6 +101,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
 
     /// Block number of a DATA or ACK, error code of an ERROR; `None` otherwise.
     #[must_use]
+    #[inline]
     pub fn block(&self) -> Option<u16> {
         match self.opcode {
             Opcode::Data | Opcode::Ack | Opcode::Error => self
@@ -113,6 +116,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
 
     /// Bytes after the fixed header (DATA payload, request strings, ...).
     #[must_use]
+    #[inline]
     pub fn payload(&self) -> &[u8] {
         let start = match self.opcode {
             Opcode::Data | Opcode::Ack | Opcode::Error => 4,
@@ -536,6 +540,7 @@ impl<'a> Message<'a> {
     /// # Errors
     /// [`DecodeError`] for missing terminators, invalid text, unknown modes,
     /// duplicate options or an option name without value.
+    #[inline]
     pub fn parse(packet: &Packet<&'a [u8]>) -> Result<Self, DecodeError> {
         let bytes: &'a [u8] = packet.buf;
         let block = packet.block().unwrap_or(0);
@@ -574,7 +579,19 @@ impl<'a> Message<'a> {
     ///
     /// # Errors
     /// As [`Packet::new_checked`] and [`Message::parse`].
+    #[inline]
     pub fn decode(bytes: &'a [u8]) -> Result<Self, DecodeError> {
+        // Fast path for the packets of a running transfer.
+        if let Some(([0, op @ (3 | 4), b0, b1], data)) =
+            bytes.split_first_chunk::<4>().map(|(h, rest)| (*h, rest))
+        {
+            let block = u16::from_be_bytes([b0, b1]);
+            return Ok(if op == 3 {
+                Message::Data { block, data }
+            } else {
+                Message::Ack { block }
+            });
+        }
         Message::parse(&Packet::new_checked(bytes)?)
     }
 
@@ -709,6 +726,7 @@ fn parse_options<'a>(
     Ok(raw)
 }
 
+#[inline]
 fn split_cstr(b: &[u8]) -> Option<(&[u8], &[u8])> {
     let end = b.iter().position(|&c| c == 0)?;
     let (s, rest) = b.split_at_checked(end)?;
@@ -716,6 +734,7 @@ fn split_cstr(b: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 /// Parses a non-empty run of ASCII digits (no sign, at most 19 digits).
+#[inline]
 fn parse_decimal(s: &[u8]) -> Option<u64> {
     if s.is_empty() || s.len() > 19 {
         return None;
