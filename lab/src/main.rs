@@ -23,6 +23,11 @@ enum Command {
         /// The capture file.
         file: std::path::PathBuf,
     },
+    /// TFTP server over a directory, and client.
+    Tftp {
+        #[command(subcommand)]
+        command: dialtone_lab::tftp::TftpCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -30,6 +35,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Capture { file } => capture_summary(&file),
         Command::Sccp(cmd) => dialtone_lab::sccp::run(cmd),
+        Command::Tftp { command } => dialtone_lab::tftp::run(command),
     };
     match result {
         Ok(code) => code,
