@@ -20,12 +20,18 @@ enum Command {
         /// The capture file.
         file: std::path::PathBuf,
     },
+    /// DHCP: lease on an interface, or option bytes and server config lines.
+    Dhcp {
+        #[command(subcommand)]
+        cmd: dialtone_lab::dhcp::DhcpCmd,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Capture { file } => capture_summary(&file),
+        Command::Dhcp { cmd } => dialtone_lab::dhcp::run(cmd),
     };
     match result {
         Ok(code) => code,
