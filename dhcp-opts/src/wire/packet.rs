@@ -681,9 +681,11 @@ impl<'a> Ipv4List<'a> {
     }
     /// The addresses in order.
     pub fn iter(&self) -> Ipv4Iter<'a> {
-        Ipv4Iter {
-            bytes: self.value.bytes(),
-        }
+        let inner = match self.value.as_slice() {
+            Some(s) => Ipv4IterInner::Slice(s.chunks_exact(4)),
+            None => Ipv4IterInner::Bytes(self.value.bytes()),
+        };
+        Ipv4Iter { inner }
     }
     /// The first address.
     pub fn first(&self) -> Option<Ipv4Addr> {
@@ -706,18 +708,36 @@ impl<'a> IntoIterator for &Ipv4List<'a> {
 /// Iterator over an [`Ipv4List`].
 #[derive(Debug, Clone)]
 pub struct Ipv4Iter<'a> {
-    bytes: super::value::Bytes<'a>,
+    inner: Ipv4IterInner<'a>,
+}
+
+#[derive(Debug, Clone)]
+enum Ipv4IterInner<'a> {
+    /// One instance: whole addresses straight from the slice.
+    Slice(core::slice::ChunksExact<'a, u8>),
+    /// Several instances: an address may straddle two of them.
+    Bytes(super::value::Bytes<'a>),
 }
 
 impl Iterator for Ipv4Iter<'_> {
     type Item = Ipv4Addr;
     #[inline]
     fn next(&mut self) -> Option<Ipv4Addr> {
-        let a = self.bytes.next()?;
-        let b = self.bytes.next()?;
-        let c = self.bytes.next()?;
-        let d = self.bytes.next()?;
-        Some(Ipv4Addr::new(a, b, c, d))
+        match &mut self.inner {
+            Ipv4IterInner::Slice(c) => {
+                let [a, b, c, d] = *c.next()? else {
+                    return None;
+                };
+                Some(Ipv4Addr::new(a, b, c, d))
+            }
+            Ipv4IterInner::Bytes(bytes) => {
+                let a = bytes.next()?;
+                let b = bytes.next()?;
+                let c = bytes.next()?;
+                let d = bytes.next()?;
+                Some(Ipv4Addr::new(a, b, c, d))
+            }
+        }
     }
 }
 

@@ -142,6 +142,11 @@ impl<'a> OptionValue<'a> {
     /// The same value without trailing NUL bytes.
     #[must_use]
     pub fn trim_trailing_nuls(mut self) -> Self {
+        if self.rest.is_none() {
+            let s = self.first.get(..self.limit).unwrap_or(self.first);
+            self.limit = s.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+            return self;
+        }
         let mut kept = 0usize;
         let mut at = 0usize;
         for b in self.bytes() {
@@ -155,8 +160,10 @@ impl<'a> OptionValue<'a> {
     }
 
     /// The value as exactly `N` bytes, or `None` for another length.
+    #[inline]
     pub fn array<const N: usize>(&self) -> Option<[u8; N]> {
-        if let Some(s) = self.as_slice() {
+        if self.rest.is_none() {
+            let s = self.first.get(..self.limit).unwrap_or(self.first);
             return s.try_into().ok();
         }
         if self.len() != N {
