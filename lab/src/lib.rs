@@ -15,3 +15,4 @@ pub mod capture;
 pub mod clock;
 pub mod sccp;
 pub mod tftp;
+pub mod dhcp;

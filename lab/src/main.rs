@@ -18,24 +18,30 @@ enum Command {
     /// Skinny (SCCP): decode captures.
     #[command(subcommand)]
     Sccp(dialtone_lab::sccp::Command),
-    /// Summarise a pcap/pcapng file: packets, TCP/UDP conversations.
-    Capture {
-        /// The capture file.
-        file: std::path::PathBuf,
-    },
     /// TFTP server over a directory, and client.
     Tftp {
         #[command(subcommand)]
         command: dialtone_lab::tftp::TftpCommand,
+    },
+    /// DHCP: lease on an interface, or option bytes and server config lines.
+    Dhcp {
+        #[command(subcommand)]
+        cmd: dialtone_lab::dhcp::DhcpCmd,
+    },
+    /// Summarise a pcap/pcapng file: packets, TCP/UDP conversations.
+    Capture {
+        /// The capture file.
+        file: std::path::PathBuf,
     },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Capture { file } => capture_summary(&file),
         Command::Sccp(cmd) => dialtone_lab::sccp::run(cmd),
         Command::Tftp { command } => dialtone_lab::tftp::run(command),
+        Command::Dhcp { cmd } => dialtone_lab::dhcp::run(cmd),
+        Command::Capture { file } => capture_summary(&file),
     };
     match result {
         Ok(code) => code,
