@@ -1,0 +1,13 @@
+//! # dialtone-cnf-xml
+//!
+//! Cisco IP phone provisioning files.
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(any(feature = "std", test))]
+extern crate std;
+
+pub mod names;
