@@ -10,4 +10,5 @@ extern crate alloc;
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
+pub mod load;
 pub mod names;
