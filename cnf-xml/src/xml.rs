@@ -545,6 +545,13 @@ pub struct Reader<'a> {
     error: bool,
 }
 
+/// Internal error: kind and offset only (the public error is built on the cold path).
+#[derive(Clone, Copy, Debug)]
+struct Fail {
+    kind: ErrorKind,
+    at: usize,
+}
+
 struct AttrScan {
     name: (usize, usize),
     value: (usize, usize),
@@ -918,11 +925,17 @@ impl<'a> Reader<'a> {
         self.nrep == 0 && self.pending.is_none() && self.closing_to.is_none()
     }
 
-    fn err(&mut self, kind: ErrorKind, at: usize) -> XmlError<'a> {
+    fn err(&mut self, kind: ErrorKind, at: usize) -> Fail {
         self.error = true;
+        Fail { kind, at }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn to_error(&self, f: Fail) -> XmlError<'a> {
         XmlError {
-            kind,
-            pos: Position::locate(self.src, at),
+            kind: f.kind,
+            pos: Position::locate(self.src, f.at),
             path: self.path(),
         }
     }
@@ -937,12 +950,7 @@ impl<'a> Reader<'a> {
     }
 
     /// In strict mode: the error. In lenient mode: queue a repair and continue.
-    fn violation(
-        &mut self,
-        kind: ErrorKind,
-        rep: RepairKind<'a>,
-        at: usize,
-    ) -> Result<(), XmlError<'a>> {
+    fn violation(&mut self, kind: ErrorKind, rep: RepairKind<'a>, at: usize) -> Result<(), Fail> {
         if self.mode == Mode::Strict {
             Err(self.err(kind, at))
         } else {
@@ -959,6 +967,7 @@ impl<'a> Reader<'a> {
             .unwrap_or("")
     }
 
+    #[inline]
     fn emit(&mut self, ev: Event<'a>) -> Event<'a> {
         if self.nrep > 0 {
             self.pending = Some(ev);
@@ -993,7 +1002,8 @@ impl<'a> Reader<'a> {
             return Ok(Some(ev));
         }
         if self.error {
-            return Err(self.err(ErrorKind::UnexpectedEof, self.src.len()));
+            let f = self.err(ErrorKind::UnexpectedEof, self.src.len());
+            return Err(self.to_error(f));
         }
         if let Some(target) = self.closing_to {
             if self.depth > target {
@@ -1002,13 +1012,16 @@ impl<'a> Reader<'a> {
             self.closing_to = None;
         }
         if self.src.len() > self.limits.max_input {
-            return Err(self.err(ErrorKind::TooLarge, 0));
+            let f = self.err(ErrorKind::TooLarge, 0);
+            return Err(self.to_error(f));
         }
-        let r = self.read_token();
-        if r.is_err() {
-            self.error = true;
+        match self.read_token() {
+            Ok(ev) => Ok(ev),
+            Err(f) => {
+                self.error = true;
+                Err(self.to_error(f))
+            }
         }
-        r
     }
 
     fn auto_close(&mut self, at: usize) -> Event<'a> {
@@ -1028,7 +1041,8 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn read_token(&mut self) -> Result<Option<Event<'a>>, XmlError<'a>> {
+    #[inline]
+    fn read_token(&mut self) -> Result<Option<Event<'a>>, Fail> {
         let b = self.src.as_bytes();
         let Some(&c) = b.get(self.pos) else {
             return self.at_eof();
@@ -1055,7 +1069,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn at_eof(&mut self) -> Result<Option<Event<'a>>, XmlError<'a>> {
+    fn at_eof(&mut self) -> Result<Option<Event<'a>>, Fail> {
         if self.depth > 0 {
             if self.mode == Mode::Strict {
                 return Err(self.err(ErrorKind::UnexpectedEof, self.src.len()));
@@ -1071,7 +1085,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Input ended inside a construct.
-    fn eof_inside(&mut self, at: usize) -> Result<Option<Event<'a>>, XmlError<'a>> {
+    fn eof_inside(&mut self, at: usize) -> Result<Option<Event<'a>>, Fail> {
         if self.mode == Mode::Strict {
             return Err(self.err(ErrorKind::UnexpectedEof, at));
         }
@@ -1080,47 +1094,64 @@ impl<'a> Reader<'a> {
         Ok(self.take_repair())
     }
 
-    fn read_text(&mut self) -> Result<Option<Event<'a>>, XmlError<'a>> {
+    fn read_text(&mut self) -> Result<Option<Event<'a>>, Fail> {
         let start = self.pos;
         self.read_text_from(start, start)
     }
 
+    #[inline]
     fn read_text_from(
         &mut self,
         start: usize,
         scan_from: usize,
-    ) -> Result<Option<Event<'a>>, XmlError<'a>> {
+    ) -> Result<Option<Event<'a>>, Fail> {
         let b = self.src.as_bytes();
         let mut i = scan_from;
         let mut escaped = false;
-        let end = loop {
-            let rest = b.get(i..).unwrap_or(&[]);
-            match memchr::memchr3(b'<', b'&', b'>', rest) {
-                None => break b.len(),
-                Some(k) => {
-                    let at = i + k;
-                    match b.get(at) {
-                        Some(b'<') => break at,
-                        Some(b'&') => {
-                            escaped = true;
-                            match check_ref(b, at) {
-                                Ok(next) => i = next,
-                                Err(kind) => {
-                                    let rep = RepairKind::LiteralAmpersand;
-                                    self.violation(kind, rep, at)?;
-                                    i = at + 1;
+        // Fast path: short runs (indentation, values) end at '<' within a few bytes.
+        let mut short_end = None;
+        for (k, &c) in b.get(i..).unwrap_or(&[]).iter().take(32).enumerate() {
+            match c {
+                b'<' => {
+                    short_end = Some(i + k);
+                    break;
+                }
+                b'&' | b'>' => break,
+                _ => {}
+            }
+        }
+        let end = if let Some(e) = short_end {
+            e
+        } else {
+            loop {
+                let rest = b.get(i..).unwrap_or(&[]);
+                match memchr::memchr3(b'<', b'&', b'>', rest) {
+                    None => break b.len(),
+                    Some(k) => {
+                        let at = i + k;
+                        match b.get(at) {
+                            Some(b'<') => break at,
+                            Some(b'&') => {
+                                escaped = true;
+                                match check_ref(b, at) {
+                                    Ok(next) => i = next,
+                                    Err(kind) => {
+                                        let rep = RepairKind::LiteralAmpersand;
+                                        self.violation(kind, rep, at)?;
+                                        i = at + 1;
+                                    }
                                 }
                             }
-                        }
-                        _ => {
-                            if at >= 2 && b.get(at - 2..at) == Some(b"]]") {
-                                self.violation(
-                                    ErrorKind::CdataEndInText,
-                                    RepairKind::Malformed(ErrorKind::CdataEndInText),
-                                    at,
-                                )?;
+                            _ => {
+                                if at >= 2 && b.get(at - 2..at) == Some(b"]]") {
+                                    self.violation(
+                                        ErrorKind::CdataEndInText,
+                                        RepairKind::Malformed(ErrorKind::CdataEndInText),
+                                        at,
+                                    )?;
+                                }
+                                i = at + 1;
                             }
-                            i = at + 1;
                         }
                     }
                 }
@@ -1151,7 +1182,7 @@ impl<'a> Reader<'a> {
         Ok(Some(self.emit(Event::Text(text))))
     }
 
-    fn check_prefix(&mut self, name: (usize, usize), is_attr: bool) -> Result<(), XmlError<'a>> {
+    fn check_prefix(&mut self, name: (usize, usize), is_attr: bool) -> Result<(), Fail> {
         let b = self.src.as_bytes();
         let Some(n) = b.get(name.0..name.1) else {
             return Ok(());
@@ -1177,7 +1208,8 @@ impl<'a> Reader<'a> {
         )
     }
 
-    fn read_start(&mut self) -> Result<Option<Event<'a>>, XmlError<'a>> {
+    #[inline]
+    fn read_start(&mut self) -> Result<Option<Event<'a>>, Fail> {
         let b = self.src.as_bytes();
         let lt = self.pos;
         let name_start = lt + 1;
@@ -1235,7 +1267,7 @@ impl<'a> Reader<'a> {
                             if an.starts_with(b"xmlns") {
                                 ns_decls = true;
                             }
-                            if memchr::memchr(b':', an).is_some() {
+                            if an.contains(&b':') {
                                 any_prefixed_attr = true;
                             }
                             // duplicates
@@ -1295,7 +1327,7 @@ impl<'a> Reader<'a> {
                 k = a.next;
             }
         }
-        if memchr::memchr(b':', name.as_bytes()).is_some() {
+        if name.as_bytes().contains(&b':') {
             self.check_prefix((name_start, name_end), false)?;
         }
         if any_prefixed_attr {
@@ -1324,7 +1356,8 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn read_end(&mut self) -> Result<Option<Event<'a>>, XmlError<'a>> {
+    #[inline]
+    fn read_end(&mut self) -> Result<Option<Event<'a>>, Fail> {
         let b = self.src.as_bytes();
         let lt = self.pos;
         let ns = lt + 2;
@@ -1399,7 +1432,7 @@ impl<'a> Reader<'a> {
         Ok(Some(self.emit(Event::End(top))))
     }
 
-    fn read_bang(&mut self) -> Result<Option<Event<'a>>, XmlError<'a>> {
+    fn read_bang(&mut self) -> Result<Option<Event<'a>>, Fail> {
         let b = self.src.as_bytes();
         let lt = self.pos;
         let rest = b.get(lt..).unwrap_or(&[]);
@@ -1482,7 +1515,7 @@ impl<'a> Reader<'a> {
         Err(self.err(ErrorKind::MalformedTag, lt))
     }
 
-    fn read_pi(&mut self) -> Result<Option<Event<'a>>, XmlError<'a>> {
+    fn read_pi(&mut self) -> Result<Option<Event<'a>>, Fail> {
         let b = self.src.as_bytes();
         let lt = self.pos;
         let ts = lt + 2;
