@@ -14,5 +14,9 @@ extern crate std;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod load;
+#[cfg(feature = "alloc")]
+pub mod model;
 pub mod names;
+#[cfg(feature = "alloc")]
+pub mod tree;
 pub mod xml;
