@@ -14,7 +14,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::tree::{Attr, Element, Node, Out, ParseError, Parser, Style};
+use crate::tree::{Attr, Element, Node, Out, ParseError, Parser, Stop, Style};
 use crate::xml::{Config as XmlConfig, Event, Repair, StartTag};
 
 /// Position of one child in document order: field id (or [`EXTRA`]) and index.
@@ -31,11 +31,7 @@ pub trait Item<'a>: Sized {
     ///
     /// # Errors
     /// The tokenizer's.
-    fn parse(
-        p: &mut Parser<'a>,
-        tag: &StartTag<'a>,
-        empty: bool,
-    ) -> Result<Option<Self>, ParseError<'a>>;
+    fn parse(p: &mut Parser<'a>, tag: &StartTag<'a>, empty: bool) -> Result<Option<Self>, Stop>;
 
     /// True when the shape check needs a rewind mark (leaf values); containers never fail.
     const NEEDS_MARK: bool;
@@ -94,7 +90,7 @@ impl From<String> for Value<'_> {
 }
 
 /// Reads text content up to the end tag; `None` if anything but text/CDATA occurs.
-fn read_text<'a>(p: &mut Parser<'a>) -> Result<Option<Cow<'a, str>>, ParseError<'a>> {
+fn read_text<'a>(p: &mut Parser<'a>) -> Result<Option<Cow<'a, str>>, Stop> {
     let mut acc: Option<Cow<'a, str>> = None;
     loop {
         let piece: Cow<'a, str> = match p.next()? {
@@ -115,11 +111,7 @@ fn read_text<'a>(p: &mut Parser<'a>) -> Result<Option<Cow<'a, str>>, ParseError<
 
 impl<'a> Item<'a> for Value<'a> {
     const NEEDS_MARK: bool = true;
-    fn parse(
-        p: &mut Parser<'a>,
-        tag: &StartTag<'a>,
-        empty: bool,
-    ) -> Result<Option<Self>, ParseError<'a>> {
+    fn parse(p: &mut Parser<'a>, tag: &StartTag<'a>, empty: bool) -> Result<Option<Self>, Stop> {
         if tag.has_attributes() {
             return Ok(None);
         }
@@ -163,11 +155,7 @@ impl<'a> Generic<'a> {
 
 impl<'a> Item<'a> for Generic<'a> {
     const NEEDS_MARK: bool = false;
-    fn parse(
-        p: &mut Parser<'a>,
-        tag: &StartTag<'a>,
-        empty: bool,
-    ) -> Result<Option<Self>, ParseError<'a>> {
+    fn parse(p: &mut Parser<'a>, tag: &StartTag<'a>, empty: bool) -> Result<Option<Self>, Stop> {
         Ok(Some(Generic(p.element(tag, empty)?)))
     }
     fn write<W: fmt::Write>(&self, name: &str, out: &mut Out<'_, W>, depth: usize) -> fmt::Result {
@@ -208,11 +196,7 @@ fn load_info_type(name: &str) -> Option<Option<u32>> {
 
 impl<'a> Item<'a> for LoadInformation<'a> {
     const NEEDS_MARK: bool = true;
-    fn parse(
-        p: &mut Parser<'a>,
-        tag: &StartTag<'a>,
-        empty: bool,
-    ) -> Result<Option<Self>, ParseError<'a>> {
+    fn parse(p: &mut Parser<'a>, tag: &StartTag<'a>, empty: bool) -> Result<Option<Self>, Stop> {
         let Some(device_type) = load_info_type(tag.name()) else {
             return Ok(None);
         };
@@ -292,7 +276,7 @@ macro_rules! container {
 
             #[allow(unused_assignments, unused_mut, unused_variables)]
             fn parse_field(&mut self, id: u8, p: &mut Parser<'a>, tag: &StartTag<'a>, empty: bool)
-                -> Result<bool, ParseError<'a>>
+                -> Result<bool, Stop>
             {
                 let mut i = 0u8;
                 $(
@@ -341,7 +325,7 @@ macro_rules! container {
             fn layout_mut(&mut self) -> &mut Vec<Slot> { &mut self.layout }
             fn layout(&self) -> &[Slot] { &self.layout }
             fn classify_name(name: &str) -> Option<u8> { Self::classify(name) }
-            fn parse_field_id(&mut self, id: u8, p: &mut Parser<'a>, tag: &StartTag<'a>, empty: bool) -> Result<bool, ParseError<'a>> {
+            fn parse_field_id(&mut self, id: u8, p: &mut Parser<'a>, tag: &StartTag<'a>, empty: bool) -> Result<bool, Stop> {
                 self.parse_field(id, p, tag, empty)
             }
             fn field_len_id(&self, id: u8) -> usize { self.field_len(id) }
@@ -364,7 +348,7 @@ macro_rules! container {
 
         impl<'a> Item<'a> for $name<'a> {
             const NEEDS_MARK: bool = false;
-            fn parse(p: &mut Parser<'a>, tag: &StartTag<'a>, empty: bool) -> Result<Option<Self>, ParseError<'a>> {
+            fn parse(p: &mut Parser<'a>, tag: &StartTag<'a>, empty: bool) -> Result<Option<Self>, Stop> {
                 parse_container::<Self>(p, tag, empty).map(Some)
             }
             fn write<W: fmt::Write>(&self, name: &str, out: &mut Out<'_, W>, depth: usize) -> fmt::Result {
@@ -432,7 +416,7 @@ pub trait Container<'a>: Default {
         p: &mut Parser<'a>,
         tag: &StartTag<'a>,
         empty: bool,
-    ) -> Result<bool, ParseError<'a>>;
+    ) -> Result<bool, Stop>;
     fn field_len_id(&self, id: u8) -> usize;
     fn nfields() -> u8;
     fn write_field_id<W: fmt::Write>(
@@ -456,7 +440,7 @@ fn child<'a, C: Container<'a>>(
     p: &mut Parser<'a>,
     t: &StartTag<'a>,
     empty: bool,
-) -> Result<(), ParseError<'a>> {
+) -> Result<(), Stop> {
     if let Some(id) = C::classify_name(t.name()) {
         if empty || !C::needs_mark(id) {
             if c.parse_field_id(id, p, t, empty)? {
@@ -478,7 +462,7 @@ fn parse_container<'a, C: Container<'a>>(
     p: &mut Parser<'a>,
     tag: &StartTag<'a>,
     empty: bool,
-) -> Result<C, ParseError<'a>> {
+) -> Result<C, Stop> {
     let mut c = C::default();
     *c.attrs_mut() = Parser::attrs(tag);
     if empty {
@@ -1151,49 +1135,60 @@ impl<'a> Document<'a> {
     pub fn parse(src: &'a str, config: XmlConfig) -> Result<Self, DocumentError<'a>> {
         let mut p = Parser::new(src, config);
         let mut doc = Document::default();
+        match doc.parse_inner(&mut p) {
+            Ok(true) => {
+                doc.repairs = core::mem::take(&mut p.repairs);
+                Ok(doc)
+            }
+            Ok(false) => Err(DocumentError::NotAConfig),
+            Err(Stop) => Err(p.take_error().into()),
+        }
+    }
+
+    fn parse_inner(&mut self, p: &mut Parser<'a>) -> Result<bool, Stop> {
         let mut have_root = false;
         while let Some(ev) = p.next()? {
             match ev {
-                Event::Declaration(_) => doc.declaration = true,
+                Event::Declaration(_) => self.declaration = true,
                 Event::Start(t) | Event::Empty(t) if !have_root => {
                     let empty = matches!(ev, Event::Empty(_));
-                    doc.root = match t.name() {
+                    self.root = match t.name() {
                         "device" => RootKind::Device,
                         "Default" => RootKind::Default,
-                        _ => return Err(DocumentError::NotAConfig),
+                        _ => return Ok(false),
                     };
-                    doc.config = parse_container::<DeviceConfig<'a>>(&mut p, &t, empty)?;
+                    self.config = parse_container::<DeviceConfig<'a>>(p, &t, empty)?;
                     have_root = true;
                 }
                 Event::Start(t) | Event::Empty(t) => {
                     let empty = matches!(ev, Event::Empty(_));
                     let e = p.element(&t, empty)?;
-                    doc.epilog.push(Node::Element(e));
+                    self.epilog.push(Node::Element(e));
                 }
                 Event::Comment(c) => {
                     let n = Node::Comment(Cow::Borrowed(c));
                     if have_root {
-                        doc.epilog.push(n)
+                        self.epilog.push(n);
                     } else {
-                        doc.prolog.push(n)
+                        self.prolog.push(n);
                     }
                 }
                 Event::Pi(t, c) => {
                     let n = Node::Pi(Cow::Borrowed(t), Cow::Borrowed(c));
                     if have_root {
-                        doc.epilog.push(n)
+                        self.epilog.push(n);
                     } else {
-                        doc.prolog.push(n)
+                        self.prolog.push(n);
                     }
                 }
                 _ => {}
             }
         }
-        if !have_root {
-            return Err(ParseError::NoRoot.into());
+        if have_root {
+            Ok(true)
+        } else {
+            Err(Stop)
         }
-        doc.repairs = p.repairs;
-        Ok(doc)
     }
 
     /// Writes the document.

@@ -329,11 +329,17 @@ impl<'a> From<XmlError<'a>> for ParseError<'a> {
     }
 }
 
+/// Marker returned by the parser's internal functions: the error itself is kept in the
+/// [`Parser`] ([`Parser::take_error`]), so the hot path moves small values only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stop;
+
 /// The event source of the parsers: a [`Reader`] whose repairs are collected.
 pub struct Parser<'a> {
     r: Reader<'a>,
     /// Repairs made so far (lenient mode).
     pub repairs: Vec<Repair<'a>>,
+    error: Option<XmlError<'a>>,
 }
 
 /// A saved parser position.
@@ -350,21 +356,39 @@ impl<'a> Parser<'a> {
         Parser {
             r: Reader::new(src, config),
             repairs: Vec::new(),
+            error: None,
         }
     }
 
     /// Next non-repair event.
     ///
     /// # Errors
-    /// The tokenizer's.
+    /// [`Stop`] when the tokenizer failed; the error is in [`take_error`](Self::take_error).
     #[inline]
-    pub fn next(&mut self) -> Result<Option<Event<'a>>, ParseError<'a>> {
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Result<Option<Event<'a>>, Stop> {
         loop {
-            match self.r.next_event()? {
-                Some(Event::Repair(rep)) => self.repairs.push(rep),
-                other => return Ok(other),
+            match self.r.next_raw() {
+                Ok(Some(Event::Repair(rep))) => self.repairs.push(rep),
+                Ok(other) => return Ok(other),
+                Err(f) => return Err(self.fail(f)),
             }
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn fail(&mut self, f: xml::Fail) -> Stop {
+        self.error = Some(self.r.error(f));
+        Stop
+    }
+
+    /// The error behind a [`Stop`].
+    #[must_use]
+    pub fn take_error(&mut self) -> ParseError<'a> {
+        self.error
+            .take()
+            .map_or(ParseError::NoRoot, ParseError::Xml)
     }
 
     /// A position to come back to (right after a `Start`), if one can be taken.
@@ -399,12 +423,8 @@ impl<'a> Parser<'a> {
     /// Reads the rest of a generic element whose start tag was `tag`.
     ///
     /// # Errors
-    /// The tokenizer's.
-    pub fn element(
-        &mut self,
-        tag: &StartTag<'a>,
-        empty: bool,
-    ) -> Result<Element<'a>, ParseError<'a>> {
+    /// [`Stop`] (see [`take_error`](Self::take_error)).
+    pub fn element(&mut self, tag: &StartTag<'a>, empty: bool) -> Result<Element<'a>, Stop> {
         let mut e = Element {
             name: Cow::Borrowed(tag.name()),
             attrs: Self::attrs(tag),
@@ -414,10 +434,7 @@ impl<'a> Parser<'a> {
             return Ok(e);
         }
         let mut has_element = false;
-        loop {
-            let Some(ev) = self.next()? else {
-                break;
-            };
+        while let Some(ev) = self.next()? {
             match ev {
                 Event::Start(t) => {
                     has_element = true;
@@ -487,6 +504,13 @@ impl<'a> Tree<'a> {
     /// The tokenizer's, or [`ParseError::NoRoot`].
     pub fn parse(src: &'a str, config: XmlConfig) -> Result<Self, ParseError<'a>> {
         let mut p = Parser::new(src, config);
+        match Self::parse_inner(&mut p) {
+            Ok(t) => Ok(t),
+            Err(Stop) => Err(p.take_error()),
+        }
+    }
+
+    fn parse_inner(p: &mut Parser<'a>) -> Result<Self, Stop> {
         let mut prolog = Vec::new();
         let mut root = None;
         let mut epilog = Vec::new();
@@ -504,12 +528,12 @@ impl<'a> Tree<'a> {
                 (n, true) => epilog.push(n),
             }
         }
-        let root = root.ok_or(ParseError::NoRoot)?;
+        let root = root.ok_or(Stop)?;
         Ok(Tree {
             prolog,
             root,
             epilog,
-            repairs: p.repairs,
+            repairs: core::mem::take(&mut p.repairs),
         })
     }
 

@@ -332,7 +332,6 @@ pub struct Repair<'a> {
 pub struct StartTag<'a> {
     name: &'a str,
     attrs: &'a str,
-    lenient: bool,
 }
 
 impl<'a> StartTag<'a> {
@@ -358,7 +357,6 @@ impl<'a> StartTag<'a> {
             b: self.attrs.as_bytes(),
             src: self.attrs,
             pos: 0,
-            lenient: self.lenient,
         }
     }
     /// The first attribute named `name`.
@@ -375,7 +373,6 @@ pub struct Attribute<'a> {
     pub name: &'a str,
     /// Raw value between the quotes.
     pub raw_value: &'a str,
-    lenient: bool,
 }
 
 impl<'a> Attribute<'a> {
@@ -383,7 +380,7 @@ impl<'a> Attribute<'a> {
     #[cfg(feature = "alloc")]
     #[must_use]
     pub fn value(&self) -> alloc::borrow::Cow<'a, str> {
-        unescape_attr(self.raw_value, self.lenient)
+        unescape_attr(self.raw_value)
     }
 }
 
@@ -393,19 +390,18 @@ pub struct Attributes<'a> {
     b: &'a [u8],
     src: &'a str,
     pos: usize,
-    lenient: bool,
 }
 
 impl<'a> Iterator for Attributes<'a> {
     type Item = Attribute<'a>;
     fn next(&mut self) -> Option<Attribute<'a>> {
-        match scan_attr(self.b, self.pos, self.lenient) {
+        // The tag was checked when it was read; a missing-quote repair is reproduced here.
+        match scan_attr(self.b, self.pos, true) {
             Ok(Some(a)) => {
                 self.pos = a.next;
                 Some(Attribute {
                     name: self.src.get(a.name.0..a.name.1)?,
                     raw_value: self.src.get(a.value.0..a.value.1)?,
-                    lenient: self.lenient,
                 })
             }
             _ => None,
@@ -417,8 +413,6 @@ impl<'a> Iterator for Attributes<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Text<'a> {
     raw: &'a str,
-    escaped: bool,
-    lenient: bool,
 }
 
 impl<'a> Text<'a> {
@@ -430,7 +424,7 @@ impl<'a> Text<'a> {
     /// True when the text holds no reference (then [`raw`](Self::raw) is the value).
     #[must_use]
     pub fn is_plain(&self) -> bool {
-        !self.escaped
+        !self.raw.as_bytes().contains(&b'&')
     }
     /// True for whitespace only.
     #[must_use]
@@ -443,8 +437,8 @@ impl<'a> Text<'a> {
     #[cfg(feature = "alloc")]
     #[must_use]
     pub fn unescape(&self) -> alloc::borrow::Cow<'a, str> {
-        if self.escaped {
-            alloc::borrow::Cow::Owned(unescape_owned(self.raw, self.lenient, false))
+        if !self.is_plain() {
+            alloc::borrow::Cow::Owned(unescape_owned(self.raw, false))
         } else {
             alloc::borrow::Cow::Borrowed(self.raw)
         }
@@ -454,10 +448,10 @@ impl<'a> Text<'a> {
     /// # Errors
     /// Only the writer's.
     pub fn write_unescaped<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
-        if !self.escaped {
+        if self.is_plain() {
             return out.write_str(self.raw);
         }
-        unescape_into(self.raw, self.lenient, false, out)
+        unescape_into(self.raw, false, out)
     }
 }
 
@@ -476,7 +470,6 @@ impl<'a> Declaration<'a> {
             b: self.raw.as_bytes(),
             src: self.raw,
             pos: 0,
-            lenient: true,
         }
         .find(|a| a.name == name)
         .map(|a| a.raw_value)
@@ -545,9 +538,10 @@ pub struct Reader<'a> {
     error: bool,
 }
 
-/// Internal error: kind and offset only (the public error is built on the cold path).
-#[derive(Clone, Copy, Debug)]
-struct Fail {
+/// A compact error (kind and offset) returned by [`Reader::next_raw`]; turn it into an
+/// [`XmlError`] with [`Reader::error`] before reading on (the path is the reader's stack).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fail {
     kind: ErrorKind,
     at: usize,
 }
@@ -727,7 +721,7 @@ fn check_ref(b: &[u8], amp: usize) -> Result<usize, ErrorKind> {
     Ok(amp + 1 + semi + 1)
 }
 
-fn unescape_into<W: fmt::Write>(raw: &str, lenient: bool, attr: bool, out: &mut W) -> fmt::Result {
+fn unescape_into<W: fmt::Write>(raw: &str, attr: bool, out: &mut W) -> fmt::Result {
     let b = raw.as_bytes();
     let mut i = 0;
     let mut last = 0;
@@ -757,8 +751,7 @@ fn unescape_into<W: fmt::Write>(raw: &str, lenient: bool, attr: bool, out: &mut 
                 i = end;
             }
             Err(_) => {
-                // lenient: literal '&' (strict input never gets here)
-                let _ = lenient;
+                // lenient input: a literal '&' (strict input never gets here)
                 out.write_char('&')?;
                 i += 1;
             }
@@ -769,19 +762,19 @@ fn unescape_into<W: fmt::Write>(raw: &str, lenient: bool, attr: bool, out: &mut 
 }
 
 #[cfg(feature = "alloc")]
-fn unescape_owned(raw: &str, lenient: bool, attr: bool) -> alloc::string::String {
+fn unescape_owned(raw: &str, attr: bool) -> alloc::string::String {
     let mut s = alloc::string::String::with_capacity(raw.len());
-    let _ = unescape_into(raw, lenient, attr, &mut s);
+    let _ = unescape_into(raw, attr, &mut s);
     s
 }
 
 #[cfg(feature = "alloc")]
-fn unescape_attr(raw: &str, lenient: bool) -> alloc::borrow::Cow<'_, str> {
+fn unescape_attr(raw: &str) -> alloc::borrow::Cow<'_, str> {
     if raw
         .bytes()
         .any(|c| matches!(c, b'&' | b'\t' | b'\n' | b'\r'))
     {
-        alloc::borrow::Cow::Owned(unescape_owned(raw, lenient, true))
+        alloc::borrow::Cow::Owned(unescape_owned(raw, true))
     } else {
         alloc::borrow::Cow::Borrowed(raw)
     }
@@ -930,6 +923,14 @@ impl<'a> Reader<'a> {
         Fail { kind, at }
     }
 
+    /// The full error (line, column, element path) for a [`Fail`] just returned.
+    #[cold]
+    #[inline(never)]
+    #[must_use]
+    pub fn error(&self, f: Fail) -> XmlError<'a> {
+        self.to_error(f)
+    }
+
     #[cold]
     #[inline(never)]
     fn to_error(&self, f: Fail) -> XmlError<'a> {
@@ -967,7 +968,7 @@ impl<'a> Reader<'a> {
             .unwrap_or("")
     }
 
-    #[inline]
+    #[inline(always)]
     fn emit(&mut self, ev: Event<'a>) -> Event<'a> {
         if self.nrep > 0 {
             self.pending = Some(ev);
@@ -992,9 +993,20 @@ impl<'a> Reader<'a> {
     /// # Errors
     /// In strict mode any violation; in both modes the limits, an unterminated construct
     /// (strict) and after an error every further call repeats [`ErrorKind::UnexpectedEof`].
-    #[allow(clippy::should_implement_trait)]
     #[inline]
     pub fn next_event(&mut self) -> Result<Option<Event<'a>>, XmlError<'a>> {
+        match self.next_raw() {
+            Ok(ev) => Ok(ev),
+            Err(f) => Err(self.to_error(f)),
+        }
+    }
+
+    /// [`next_event`](Self::next_event) with a compact error (the hot path of the parsers).
+    ///
+    /// # Errors
+    /// As `next_event`; convert with [`error`](Self::error).
+    #[inline(always)]
+    pub fn next_raw(&mut self) -> Result<Option<Event<'a>>, Fail> {
         if self.nrep > 0 {
             return Ok(self.take_repair());
         }
@@ -1002,8 +1014,7 @@ impl<'a> Reader<'a> {
             return Ok(Some(ev));
         }
         if self.error {
-            let f = self.err(ErrorKind::UnexpectedEof, self.src.len());
-            return Err(self.to_error(f));
+            return Err(self.err(ErrorKind::UnexpectedEof, self.src.len()));
         }
         if let Some(target) = self.closing_to {
             if self.depth > target {
@@ -1012,16 +1023,13 @@ impl<'a> Reader<'a> {
             self.closing_to = None;
         }
         if self.src.len() > self.limits.max_input {
-            let f = self.err(ErrorKind::TooLarge, 0);
-            return Err(self.to_error(f));
+            return Err(self.err(ErrorKind::TooLarge, 0));
         }
-        match self.read_token() {
-            Ok(ev) => Ok(ev),
-            Err(f) => {
-                self.error = true;
-                Err(self.to_error(f))
-            }
+        let r = self.read_token();
+        if r.is_err() {
+            self.error = true;
         }
+        r
     }
 
     fn auto_close(&mut self, at: usize) -> Event<'a> {
@@ -1041,7 +1049,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_token(&mut self) -> Result<Option<Event<'a>>, Fail> {
         let b = self.src.as_bytes();
         let Some(&c) = b.get(self.pos) else {
@@ -1099,7 +1107,7 @@ impl<'a> Reader<'a> {
         self.read_text_from(start, start)
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_text_from(
         &mut self,
         start: usize,
@@ -1107,7 +1115,6 @@ impl<'a> Reader<'a> {
     ) -> Result<Option<Event<'a>>, Fail> {
         let b = self.src.as_bytes();
         let mut i = scan_from;
-        let mut escaped = false;
         // Fast path: short runs (indentation, values) end at '<' within a few bytes.
         let mut short_end = None;
         for (k, &c) in b.get(i..).unwrap_or(&[]).iter().take(32).enumerate() {
@@ -1131,17 +1138,14 @@ impl<'a> Reader<'a> {
                         let at = i + k;
                         match b.get(at) {
                             Some(b'<') => break at,
-                            Some(b'&') => {
-                                escaped = true;
-                                match check_ref(b, at) {
-                                    Ok(next) => i = next,
-                                    Err(kind) => {
-                                        let rep = RepairKind::LiteralAmpersand;
-                                        self.violation(kind, rep, at)?;
-                                        i = at + 1;
-                                    }
+                            Some(b'&') => match check_ref(b, at) {
+                                Ok(next) => i = next,
+                                Err(kind) => {
+                                    let rep = RepairKind::LiteralAmpersand;
+                                    self.violation(kind, rep, at)?;
+                                    i = at + 1;
                                 }
-                            }
+                            },
                             _ => {
                                 if at >= 2 && b.get(at - 2..at) == Some(b"]]") {
                                     self.violation(
@@ -1159,11 +1163,7 @@ impl<'a> Reader<'a> {
         };
         self.pos = end;
         let raw = self.src.get(start..end).unwrap_or("");
-        let text = Text {
-            raw,
-            escaped,
-            lenient: self.mode == Mode::Lenient,
-        };
+        let text = Text { raw };
         if self.phase != Phase::Root {
             if text.is_whitespace() {
                 return Ok(Some(self.emit(Event::Text(text))));
@@ -1208,7 +1208,7 @@ impl<'a> Reader<'a> {
         )
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_start(&mut self) -> Result<Option<Event<'a>>, Fail> {
         let b = self.src.as_bytes();
         let lt = self.pos;
@@ -1338,11 +1338,7 @@ impl<'a> Reader<'a> {
             }
         }
         self.last_end = None;
-        let tag = StartTag {
-            name,
-            attrs,
-            lenient,
-        };
+        let tag = StartTag { name, attrs };
         if empty {
             self.pop();
             if self.phase == Phase::Epilog && self.depth == 0 {
@@ -1356,7 +1352,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_end(&mut self) -> Result<Option<Event<'a>>, Fail> {
         let b = self.src.as_bytes();
         let lt = self.pos;
