@@ -18,5 +18,7 @@ pub mod load;
 pub mod model;
 pub mod names;
 #[cfg(feature = "alloc")]
+pub mod text;
+#[cfg(feature = "alloc")]
 pub mod tree;
 pub mod xml;
