@@ -21,4 +21,6 @@ pub mod names;
 pub mod text;
 #[cfg(feature = "alloc")]
 pub mod tree;
+#[cfg(feature = "alloc")]
+pub mod validate;
 pub mod xml;

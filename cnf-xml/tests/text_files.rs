@@ -10,7 +10,9 @@ fn read(rel: &str) -> String {
 }
 
 /// (file, number of settings, image_version, first proxy)
-const SIP_FILES: &[(&str, usize, Option<&str>, Option<(&str, Option<u16>)>)] = &[
+type Proxy = (&'static str, Option<u16>);
+
+const SIP_FILES: &[(&str, usize, Option<&str>, Option<Proxy>)] = &[
     (
         "julianhead__CiscoPhones/SIPDefault.cnf",
         29,
