@@ -13,6 +13,9 @@ fn file_name(rel: &str) -> &str {
     rel.rsplit('/').next().unwrap()
 }
 
+/// (priority, host, SCCP port, SIP port).
+type Cm = (Option<u32>, &'static str, Option<u16>, Option<u16>);
+
 struct Expect {
     file: &'static str,
     /// Expected lenient repairs (empty: the file is read in strict mode).
@@ -20,7 +23,7 @@ struct Expect {
     protocol: Option<Protocol>,
     load: Option<&'static str>,
     /// (priority, host, SCCP port, SIP port) in the order the phone tries them.
-    cms: &'static [(Option<u32>, &'static str, Option<u16>, Option<u16>)],
+    cms: &'static [Cm],
     /// Validation findings besides the repairs.
     findings: &'static [&'static str],
 }
