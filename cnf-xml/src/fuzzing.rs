@@ -162,3 +162,96 @@ pub fn xml(data: &[u8]) {
         }
     }
 }
+
+/// The typed model on any input: lenient parse, write, parse again: the same model, and the
+/// writer is deterministic.
+pub fn model(src: &str) {
+    use crate::model::Document;
+    use crate::tree::Style;
+    let Ok(doc) = Document::parse(src, Config::lenient()) else {
+        return;
+    };
+    let _ = crate::validate::validate(
+        &doc,
+        Some("SEPabcdefabcdef.cnf.xml"),
+        Some(crate::validate::Model(7962)),
+    );
+    let out = doc.to_xml(Style::default());
+    let again = match Document::parse(&out, Config::lenient()) {
+        Ok(d) => d,
+        Err(e) => panic!("generated output unreadable: {e}\n{out}"),
+    };
+    assert_eq!(
+        again.config, doc.config,
+        "model changed through write/parse\n{out}"
+    );
+    assert_eq!(
+        again.to_xml(Style::default()),
+        out,
+        "writer not deterministic"
+    );
+}
+
+/// Fuzz body `cnf_xml`: tokenizer in both modes plus the quick-xml differential ([`xml`]), the
+/// generic tree and the typed model ([`model`]).
+pub fn xml_all(data: &[u8]) {
+    xml(data);
+    if let Ok(src) = core::str::from_utf8(data) {
+        let _ = crate::tree::Tree::parse(src, Config::lenient());
+        model(src);
+    }
+}
+
+/// Fuzz body `cnf_text`: SIP text configs, `OS79XX.TXT` and `RINGLIST.DAT` never panic, and
+/// an unmodified file is written back byte for byte (line ends normalised).
+pub fn text(data: &[u8]) {
+    use crate::text::{ring_list_dat, Os79xx, SipCnf};
+    let Ok(src) = core::str::from_utf8(data) else {
+        return;
+    };
+    let cnf = SipCnf::parse(src);
+    let mut out = String::new();
+    cnf.write(&mut out).expect("String never fails");
+    let norm = |s: &str| s.replace("\r\n", "\n").replace('\r', "\n");
+    assert_eq!(norm(&out), norm(src), "SIP text round trip");
+    let again = SipCnf::parse(&out);
+    assert_eq!(again.settings().count(), cnf.settings().count());
+    let _ = cnf.image_version();
+    let _ = cnf.proxies();
+    let o = Os79xx::parse(src);
+    let mut out = String::new();
+    o.write(&mut out).expect("String never fails");
+    assert_eq!(Os79xx::parse(&out).image(), o.image());
+    let _ = ring_list_dat(src).count();
+}
+
+/// Fuzz body `cnf_load`: load names parse and compare consistently (antisymmetric, equal to
+/// itself), the load decision never panics, `.loads` manifests and request names are read.
+pub fn load(data: &[u8]) {
+    use crate::load::{compare, decide, DefaultFileLoads, LoadOrder, LoadSource, LoadsManifest};
+    let m = LoadsManifest::parse(data);
+    let _ = m.files().count();
+    let _ = m.value("LA_VERSION");
+    let Ok(src) = core::str::from_utf8(data) else {
+        return;
+    };
+    let _ = crate::names::RequestedFile::parse(src);
+    let _ = crate::names::DeviceName::parse(src);
+    let (a, b) = src.split_once('\n').unwrap_or((src, ""));
+    let ab = compare(a, b);
+    let ba = compare(b, a);
+    let expected = match ab {
+        LoadOrder::Less => LoadOrder::Greater,
+        LoadOrder::Greater => LoadOrder::Less,
+        o => o,
+    };
+    assert_eq!(ba, expected, "compare({a:?}, {b:?}) not antisymmetric");
+    if !crate::load::normalize(a).is_empty() {
+        assert_eq!(compare(a, a), LoadOrder::Equal);
+    }
+    for source in [LoadSource::DeviceFile, LoadSource::DefaultFile] {
+        for policy in [DefaultFileLoads::RefuseOlder, DefaultFileLoads::FollowAny] {
+            let _ = decide(a, Some(b), source, policy);
+        }
+    }
+}

@@ -435,6 +435,18 @@ fn push_extra<'a, C: Container<'a>>(c: &mut C, node: Node<'a>) {
     c.layout_mut().push(Slot(EXTRA, idx));
 }
 
+/// Text beside child elements; merged with a text just before it (the writer could not
+/// keep them apart).
+fn push_text_extra<'a, C: Container<'a>>(c: &mut C, v: Cow<'a, str>) {
+    if let Some(&Slot(EXTRA, i)) = c.layout().last() {
+        if let Some(Node::Text(prev)) = c.extras_mut().get_mut(usize::from(i)) {
+            prev.to_mut().push_str(&v);
+            return;
+        }
+    }
+    push_extra(c, Node::Text(v));
+}
+
 fn child<'a, C: Container<'a>>(
     c: &mut C,
     p: &mut Parser<'a>,
@@ -478,10 +490,15 @@ fn parse_container<'a, C: Container<'a>>(
             Event::End(_) => return Ok(c),
             Event::Text(t) => {
                 if !t.is_whitespace() {
-                    push_extra(&mut c, Node::Text(t.unescape()));
+                    // Text beside child elements is kept trimmed: the writer indents it.
+                    let v = match t.unescape() {
+                        Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
+                        Cow::Owned(o) => Cow::Owned(String::from(o.trim())),
+                    };
+                    push_text_extra(&mut c, v);
                 }
             }
-            Event::CData(s) => push_extra(&mut c, Node::Text(Cow::Borrowed(s))),
+            Event::CData(s) => push_text_extra(&mut c, Cow::Borrowed(s.trim())),
             Event::Comment(s) => push_extra(&mut c, Node::Comment(Cow::Borrowed(s))),
             Event::Pi(a, b) => push_extra(&mut c, Node::Pi(Cow::Borrowed(a), Cow::Borrowed(b))),
             Event::Declaration(_) | Event::Repair(_) => {}

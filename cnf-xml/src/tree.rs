@@ -169,16 +169,36 @@ impl Style {
 pub struct Out<'w, W: fmt::Write> {
     w: &'w mut W,
     style: Style,
+    inline: bool,
 }
 
 impl<'w, W: fmt::Write> Out<'w, W> {
     /// Wraps `w`.
     pub fn new(w: &'w mut W, style: Style) -> Self {
-        Out { w, style }
+        Out {
+            w,
+            style,
+            inline: false,
+        }
     }
 
-    /// Newline plus indentation for `depth`.
+    /// Switches line breaks off (inside mixed content, where whitespace is text); returns
+    /// the previous setting.
+    pub fn set_inline(&mut self, inline: bool) -> bool {
+        core::mem::replace(&mut self.inline, inline)
+    }
+
+    /// True while line breaks are off.
+    #[must_use]
+    pub fn is_inline(&self) -> bool {
+        self.inline
+    }
+
+    /// Newline plus indentation for `depth` (nothing in inline mode).
     pub fn line(&mut self, depth: usize) -> fmt::Result {
+        if self.inline {
+            return Ok(());
+        }
         self.w.write_str(self.style.newline)?;
         if !self.style.indent.is_empty() {
             for _ in 0..depth {
@@ -291,16 +311,22 @@ pub fn write_element_named<W: fmt::Write>(
 ) -> fmt::Result {
     let name = if name.is_empty() { &*e.name } else { name };
     out.open(name, &e.attrs)?;
-    if e.children.is_empty() {
+    // Empty text reads back as no content at all: write both the same way.
+    if e.children
+        .iter()
+        .all(|c| matches!(c, Node::Text(t) if t.is_empty()))
+    {
         return out.raw("/>");
     }
     out.raw(">")?;
     let mixed = e.children.iter().any(|c| matches!(c, Node::Text(_)));
     if mixed {
-        // Text is significant: no added whitespace.
+        // Text is significant: no added whitespace, also inside child elements.
+        let was = out.set_inline(true);
         for c in &e.children {
             write_node(c, out, depth + 1)?;
         }
+        out.set_inline(was);
     } else {
         for c in &e.children {
             out.line(depth + 1)?;
@@ -563,12 +589,17 @@ fn infoset_node(n: &Node<'_>, out: &mut Vec<String>) {
                 s.push_str(&format!(" {}={:?}", a.name, a.value));
             }
             out.push(s);
-            // Whitespace-only text is ignorable here (indentation), wherever it occurs.
+            // Whitespace-only text is ignorable (indentation), wherever it occurs; text
+            // beside child elements is compared trimmed.
+            let has_el = e.children.iter().any(|c| matches!(c, Node::Element(_)));
             for c in &e.children {
-                if matches!(c, Node::Text(t) if is_ws(t)) {
-                    continue;
+                match c {
+                    Node::Text(t) if is_ws(t) => continue,
+                    Node::Text(t) if has_el => {
+                        out.push(format!("T{:?}", t.trim().replace("\r\n", "\n")))
+                    }
+                    _ => infoset_node(c, out),
                 }
-                infoset_node(c, out);
             }
             out.push(format!("</{}", e.name));
         }
