@@ -69,3 +69,17 @@ fn hot_paths_do_not_allocate() {
     assert_eq!(n, 0, "request sequence allocated");
     assert!(names > 0);
 }
+
+#[test]
+fn typed_parse_allocation_count() {
+    use dialtone_cnf_xml::model::Document;
+    use dialtone_cnf_xml::xml::Config;
+    let src = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../testdata/samples/sep.cnf.xml"
+    ))
+    .unwrap();
+    let (n, doc) = count(|| Document::parse(&src, Config::lenient()).unwrap());
+    println!("typed parse of sep.cnf.xml: {n} allocations");
+    assert!(doc.config.device_pool.is_some());
+}

@@ -88,3 +88,20 @@ fn time_tokenizers() {
     });
     println!("ours {ours:?} quick {quick:?} typed {typed:?}");
 }
+
+#[test]
+#[ignore = "profiling helper"]
+fn profile_typed_only() {
+    let src = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../testdata/samples/sep.cnf.xml"
+    ))
+    .unwrap();
+    let t = min_time(|| {
+        let d =
+            dialtone_cnf_xml::model::Document::parse(std::hint::black_box(&src), Config::lenient())
+                .unwrap();
+        std::hint::black_box(d);
+    });
+    println!("typed {t:?}");
+}
