@@ -480,6 +480,8 @@ fn parse_container<'a, C: Container<'a>>(
     if empty {
         return Ok(c);
     }
+    // One allocation for the layout of a typical element instead of repeated growth.
+    c.layout_mut().reserve(usize::from(C::nfields()).min(24) + 2);
     loop {
         let Some(ev) = p.next()? else {
             return Ok(c);
