@@ -13,6 +13,7 @@
 
 pub mod capture;
 pub mod clock;
+pub mod cnf;
 pub mod sccp;
 pub mod tftp;
 pub mod dhcp;

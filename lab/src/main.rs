@@ -28,6 +28,9 @@ enum Command {
         #[command(subcommand)]
         cmd: dialtone_lab::dhcp::DhcpCmd,
     },
+    /// Phone configuration files: check, show, render a TFTP root.
+    #[command(subcommand)]
+    Cnf(dialtone_lab::cnf::Command),
     /// Summarise a pcap/pcapng file: packets, TCP/UDP conversations.
     Capture {
         /// The capture file.
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
         Command::Sccp(cmd) => dialtone_lab::sccp::run(cmd),
         Command::Tftp { command } => dialtone_lab::tftp::run(command),
         Command::Dhcp { cmd } => dialtone_lab::dhcp::run(cmd),
+        Command::Cnf(cmd) => dialtone_lab::cnf::run(cmd),
         Command::Capture { file } => capture_summary(&file),
     };
     match result {
