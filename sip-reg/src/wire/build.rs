@@ -60,10 +60,10 @@ impl<'b> Writer<'b> {
             if let Some(dst) = self.buf.get_mut(self.pos..self.pos + b.len()) {
                 dst.copy_from_slice(b);
                 self.pos += b.len();
-                return;
             }
         }
-        // Stop writing after the first overflow so `pos` stays contiguous.
+        // After the first overflow nothing more is written, so the written
+        // prefix stays contiguous.
     }
 
     /// Appends a string.
