@@ -19,6 +19,9 @@ extern crate std;
 
 pub mod digest;
 pub mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 #[cfg(feature = "std")]
 pub mod registrar;
 #[cfg(feature = "alloc")]
