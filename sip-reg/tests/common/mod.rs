@@ -57,7 +57,7 @@ pub fn free_port() -> u16 {
 }
 
 /// Maps the wall clock onto `dialtone_core::Instant`.
-pub struct Clock(std::time::Instant);
+pub struct Clock(pub std::time::Instant);
 
 impl Clock {
     pub fn new() -> Self {
