@@ -1,0 +1,92 @@
+//! # dialtone-sccp
+//!
+//! A Sans-IO codec for SCCP ("Skinny"), the Cisco IP phone signalling
+//! protocol: a [`Framer`] that cuts a TCP byte stream into PDUs, zero-copy
+//! typed views of every message whose layout is documented ([`Message`]),
+//! encoders that write into caller buffers, and the protocol's enumerations.
+//!
+//! It is **not** a network stack: no sockets, no clock, no threads, no
+//! allocation on the decode path. The crate is `#![no_std]`; drivers feed it
+//! bytes and send the bytes it writes.
+//!
+//! ```
+//! use dialtone_sccp::{Framer, Message, header_version_for, id};
+//! use dialtone_sccp::types::{RegisterAck, Fixed, RegisterFull, RegisterForm};
+//! use dialtone_sccp::{StationId, DeviceType};
+//!
+//! // A CM answers a Register: encode a RegisterAck (header version 0, §1.3).
+//! let ack = RegisterAck::new(30, "M/D/YA", 60, 20, 0).unwrap();
+//! let msg = Message::RegisterAck(Fixed::new(&ack));
+//! let mut wire = [0u8; 64];
+//! let n = msg.emit_with_version(header_version_for(id::REGISTER_ACK, 20, false), &mut wire).unwrap();
+//! assert_eq!(n, msg.buffer_len());
+//!
+//! // The station receives it split in two TCP segments.
+//! let mut framer = Framer::new();
+//! assert_eq!(framer.push(&wire[..7]).count(), 0);
+//! for frame in framer.push(&wire[7..n]) {
+//!     let frame = frame.unwrap();
+//!     match Message::parse(&frame).unwrap() {
+//!         Message::RegisterAck(ack) => {
+//!             assert_eq!(ack.keepalive_interval.get(), 30);
+//!             assert_eq!(ack.date_template.as_str(), Ok("M/D/YA"));
+//!         }
+//!         other => panic!("unexpected {other:?}"),
+//!     }
+//! }
+//!
+//! // A phone encodes its Register (124-byte form, protocol 20).
+//! let mut reg = RegisterFull::default();
+//! reg.base.station = StationId::new("SEP001E7AC4D231", 1).unwrap();
+//! reg.base.device_type = u32::from(DeviceType::Cisco7965).into();
+//! reg.v44.protocol_version = 20;
+//! let msg = Message::Register(reg.view(RegisterForm::B124));
+//! let mut out = [0u8; 136];
+//! assert_eq!(msg.emit(&mut out), Ok(136));
+//! ```
+//!
+//! ## Features
+//!
+//! | feature | default | what |
+//! |---------|---------|------|
+//! | `std` | yes | implies `alloc` |
+//! | `alloc` | via `std` | [`Message::emit_buf`] into a `bytes::BufMut` |
+//! | `arbitrary` | no | `arbitrary::Arbitrary` for the message layouts |
+//! | `fuzzing` | no | the `fuzzing` module used by the fuzz targets |
+//!
+//! ## Specification
+//!
+//! The project's fact sheet `sccp.md` (framing §1, layouts §2, enumerations
+//! §3), restated from Wireshark's skinny dissector, chan-sccp, Asterisk and
+//! real captures; registrar reject causes from `phone-boot.md` §2.5.
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(any(feature = "std", test))]
+extern crate std;
+
+pub mod enums;
+pub mod error;
+pub mod version;
+pub mod wire;
+
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
+
+pub use enums::{
+    AlarmSeverity, DeviceType, ProtocolVersion, RejectReason, ResetType, UnregisterReason,
+    UnregisterStatus,
+};
+pub use error::{DecodeError, FramerError, Recovery};
+pub use version::{header_version_for, negotiate_version};
+pub use wire::framer::{Config, Framer, Frames, DEFAULT_MAX_BODY};
+pub use wire::labels::{LabelTable, Segment, Segments};
+pub use wire::message::{id, message_name, tshark_name, Message, KNOWN_IDS};
+pub use wire::types;
+pub use wire::{
+    Empty, Frame, Header, Ipv4, Ipv4or6, Ipv6, NotAscii, StationId, Str, TooLong, HEADER_LEN,
+};
