@@ -14,3 +14,4 @@
 pub mod capture;
 pub mod clock;
 pub mod sccp;
+pub mod sip;

@@ -18,6 +18,9 @@ enum Command {
     /// Skinny (SCCP): decode captures.
     #[command(subcommand)]
     Sccp(dialtone_lab::sccp::Command),
+    /// SIP registration: a registering phone and a registrar.
+    #[command(subcommand)]
+    Sip(dialtone_lab::sip::Command),
     /// Summarise a pcap/pcapng file: packets, TCP/UDP conversations.
     Capture {
         /// The capture file.
@@ -30,6 +33,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Capture { file } => capture_summary(&file),
         Command::Sccp(cmd) => dialtone_lab::sccp::run(cmd),
+        Command::Sip(cmd) => dialtone_lab::sip::run(cmd),
     };
     match result {
         Ok(code) => code,
