@@ -25,7 +25,19 @@ impl<'a> Iterator for SplitTop<'a> {
         let mut quoted = false;
         let mut angle = false;
         let mut i = 0;
-        while let Some(&b) = bytes.get(i) {
+        loop {
+            let rest = bytes.get(i..).unwrap_or_default();
+            // Jump to the next byte that matters in the current context.
+            let step = if quoted {
+                memchr::memchr2(b'"', b'\\', rest)
+            } else if angle {
+                memchr::memchr2(b'>', b'"', rest)
+            } else {
+                memchr::memchr3(self.sep, b'"', b'<', rest)
+            };
+            let Some(step) = step else { break };
+            i += step;
+            let Some(&b) = bytes.get(i) else { break };
             match b {
                 b'\\' if quoted => i += 1,
                 b'"' => quoted = !quoted,
