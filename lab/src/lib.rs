@@ -17,3 +17,4 @@ pub mod cnf;
 pub mod sccp;
 pub mod tftp;
 pub mod dhcp;
+pub mod sip;

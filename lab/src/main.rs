@@ -31,6 +31,9 @@ enum Command {
     /// Phone configuration files: check, show, render a TFTP root.
     #[command(subcommand)]
     Cnf(dialtone_lab::cnf::Command),
+    /// SIP registration: a registering phone and a registrar.
+    #[command(subcommand)]
+    Sip(dialtone_lab::sip::Command),
     /// Summarise a pcap/pcapng file: packets, TCP/UDP conversations.
     Capture {
         /// The capture file.
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         Command::Tftp { command } => dialtone_lab::tftp::run(command),
         Command::Dhcp { cmd } => dialtone_lab::dhcp::run(cmd),
         Command::Cnf(cmd) => dialtone_lab::cnf::run(cmd),
+        Command::Sip(cmd) => dialtone_lab::sip::run(cmd),
         Command::Capture { file } => capture_summary(&file),
     };
     match result {
