@@ -73,6 +73,15 @@ pub mod error;
 pub mod version;
 pub mod wire;
 
+#[cfg(feature = "alloc")]
+pub mod station;
+#[cfg(feature = "std")]
+pub mod registrar;
+#[cfg(feature = "alloc")]
+mod stream;
+#[cfg(feature = "alloc")]
+pub use stream::StreamError;
+
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
