@@ -949,15 +949,15 @@ impl Station {
         let role = l.role;
         match (self.phase, role) {
             (Phase::Connecting(k), Role::Candidate) if k == i => self.register_on(now, k),
-            (_, Role::Probe) => {
-                let due = now + self.config.connection_monitor;
-                if let Some(l) = self.link_mut(i) {
-                    l.monitor_due = Some(due);
+            (_, Role::Probe | Role::Standby) => {
+                // First keepalive right away (the registrar closes silent
+                // connections), then every T_KA2.
+                if role == Role::Probe {
+                    let due = now + self.config.connection_monitor;
+                    if let Some(l) = self.link_mut(i) {
+                        l.monitor_due = Some(due);
+                    }
                 }
-                self.ensure_secondary_timer(now);
-            }
-            (_, Role::Standby) => {
-                // First standby keepalive right away, then every T_KA2.
                 self.send(i, Out::KeepAlive { standby: true });
                 self.counters.keepalives_sent += 1;
                 if let Some(l) = self.link_mut(i) {
