@@ -73,10 +73,10 @@ pub mod error;
 pub mod version;
 pub mod wire;
 
-#[cfg(feature = "alloc")]
-pub mod station;
 #[cfg(feature = "std")]
 pub mod registrar;
+#[cfg(feature = "alloc")]
+pub mod station;
 #[cfg(feature = "alloc")]
 mod stream;
 #[cfg(feature = "alloc")]

@@ -210,10 +210,7 @@ impl MemoryStore {
                 .next()
                 .and_then(|w| DeviceName::parse(w.as_bytes()))
                 .ok_or(n + 1)?;
-            let model = words
-                .next()
-                .and_then(DeviceType::from_model)
-                .ok_or(n + 1)?;
+            let model = words.next().and_then(DeviceType::from_model).ok_or(n + 1)?;
             let mut rec = DeviceRecord::new(model, Vec::new());
             for w in words {
                 if let Some(v) = w.strip_prefix("keepalive=") {
@@ -760,8 +757,8 @@ impl<S: DeviceStore> Registrar<S> {
         let reset = self.config.reset_timeout;
         if let Some(conn) = self.conns.get_mut(&c) {
             conn.resetting = true;
-            conn.deadline = now.saturating_add(reset).as_millis();
             self.out.push_back((ConnId(c), Out::Reset(kind)));
+            self.set_deadline(c, now.saturating_add(reset).as_millis());
             return true;
         }
         false
@@ -822,7 +819,12 @@ impl<S: DeviceStore> Registrar<S> {
     /// [`InputError::Decode`]/[`InputError::Stream`] for garbage (the
     /// connection was closed); [`InputError::Unexpected`] for a message that
     /// means nothing in the connection's state (ignored).
-    pub fn handle_input(&mut self, now: Instant, conn: ConnId, bytes: &[u8]) -> Result<(), InputError> {
+    pub fn handle_input(
+        &mut self,
+        now: Instant,
+        conn: ConnId,
+        bytes: &[u8],
+    ) -> Result<(), InputError> {
         let c = conn.0;
         if !self.conns.contains_key(&c) {
             self.open(now, c);
@@ -830,7 +832,6 @@ impl<S: DeviceStore> Registrar<S> {
         let Some(entry) = self.conns.get_mut(&c) else {
             return Ok(());
         };
-        let gen = entry.gen;
         let mut buf = core::mem::take(&mut entry.buf);
         let max = self.config.max_body;
         let mut result = Ok(());
@@ -848,12 +849,12 @@ impl<S: DeviceStore> Registrar<S> {
                     return false;
                 }
             }
-            self.conns.get(&c).is_some_and(|x| x.gen == gen)
+            self.conns.contains_key(&c)
         });
         if let Err(e) = fed {
             result = Err(InputError::Stream(e));
         }
-        let alive = self.conns.get(&c).is_some_and(|x| x.gen == gen);
+        let alive = self.conns.contains_key(&c);
         if alive {
             if matches!(result, Err(InputError::Decode(_) | InputError::Stream(_))) {
                 self.totals.peer_garbage += 1;
@@ -874,7 +875,9 @@ impl<S: DeviceStore> Registrar<S> {
             self.wheel.earliest = u64::MAX;
             return;
         }
-        let steps = now_tick.saturating_sub(self.wheel.cursor).min(WHEEL_SLOTS as u64);
+        let steps = now_tick
+            .saturating_sub(self.wheel.cursor)
+            .min(WHEEL_SLOTS as u64);
         let start = self.wheel.cursor;
         for i in 1..=steps {
             let t = start + i;
@@ -886,15 +889,20 @@ impl<S: DeviceStore> Registrar<S> {
             self.wheel.len -= entries.len();
             self.wheel.cursor = t;
             for &(c, gen) in &entries {
-                let Some(conn) = self.conns.get(&c) else { continue };
-                if conn.gen != gen {
+                let Some(conn) = self.conns.get_mut(&c) else {
                     continue;
+                };
+                if conn.gen != gen {
+                    continue; // superseded by an earlier deadline
                 }
                 if conn.deadline <= now_ms {
                     self.fire(now, c);
                 } else {
                     let d = conn.deadline;
-                    self.wheel.insert(c, gen, d);
+                    let seq = self.next_gen;
+                    self.next_gen = self.next_gen.wrapping_add(1);
+                    conn.gen = seq;
+                    self.wheel.insert(c, seq, d);
                 }
             }
             entries.clear();
@@ -909,7 +917,10 @@ impl<S: DeviceStore> Registrar<S> {
     /// # Errors
     /// [`InsufficientSize`] when `buf` is too small (nothing consumed); 1 KiB
     /// always suffices.
-    pub fn poll_transmit(&mut self, buf: &mut [u8]) -> Result<Option<Transmit<ConnId>>, InsufficientSize> {
+    pub fn poll_transmit(
+        &mut self,
+        buf: &mut [u8],
+    ) -> Result<Option<Transmit<ConnId>>, InsufficientSize> {
         let Some(&(conn, out)) = self.out.front() else {
             return Ok(None);
         };
@@ -935,10 +946,28 @@ impl<S: DeviceStore> Registrar<S> {
     // ------------------------------------------------------------------
     // Internals
 
+    /// Moves the deadline of `c`. A later deadline is only recorded (the
+    /// wheel entry re-files itself when its slot comes round); an earlier one
+    /// gets a new entry and the old one is ignored when visited.
+    fn set_deadline(&mut self, c: u32, deadline_ms: u64) {
+        let Some(conn) = self.conns.get_mut(&c) else {
+            return;
+        };
+        if deadline_ms < conn.deadline {
+            let seq = self.next_gen;
+            self.next_gen = self.next_gen.wrapping_add(1);
+            conn.gen = seq;
+            self.wheel.insert(c, seq, deadline_ms);
+        }
+        conn.deadline = deadline_ms;
+    }
+
     fn open(&mut self, now: Instant, c: u32) {
         let gen = self.next_gen;
         self.next_gen = self.next_gen.wrapping_add(1);
-        let deadline = now.saturating_add(self.config.first_message_timeout).as_millis();
+        let deadline = now
+            .saturating_add(self.config.first_message_timeout)
+            .as_millis();
         self.conns.insert(
             c,
             Conn {
@@ -961,7 +990,9 @@ impl<S: DeviceStore> Registrar<S> {
     /// `cause` (no `Close` event when `cause` is `None`: the driver already
     /// knows it is gone, or it is being replaced).
     fn drop_conn(&mut self, c: u32, cause: Option<UnregisterCause>) {
-        let Some(conn) = self.conns.remove(&c) else { return };
+        let Some(conn) = self.conns.remove(&c) else {
+            return;
+        };
         if conn.state == ConnState::Registered {
             self.by_device.remove(&conn.device);
             self.totals.registered = self.totals.registered.saturating_sub(1);
@@ -986,12 +1017,17 @@ impl<S: DeviceStore> Registrar<S> {
     }
 
     fn fire(&mut self, _now: Instant, c: u32) {
-        let Some(conn) = self.conns.get(&c) else { return };
+        let Some(conn) = self.conns.get(&c) else {
+            return;
+        };
         let cause = match (conn.state, conn.resetting) {
             (ConnState::Registered, true) => UnregisterCause::DeviceNoResponse,
             (ConnState::Registered, false) => {
                 self.totals.missed_keepalives += 1;
-                self.counters.entry(conn.device).or_default().keepalive_timeouts += 1;
+                self.counters
+                    .entry(conn.device)
+                    .or_default()
+                    .keepalive_timeouts += 1;
                 UnregisterCause::KeepAliveTimeout
             }
             _ => UnregisterCause::ConnectivityError,
@@ -1031,7 +1067,7 @@ impl<S: DeviceStore> Registrar<S> {
                             .config
                             .secondary_keepalive
                             .saturating_mul(u32::from(self.config.keepalive_miss_limit.max(1)));
-                        conn.deadline = now.saturating_add(d).as_millis();
+                        self.set_deadline(c, now.saturating_add(d).as_millis());
                     }
                     ConnState::Closing => return self.unexpected(c, msg.id()),
                 }
@@ -1068,14 +1104,20 @@ impl<S: DeviceStore> Registrar<S> {
                         self.drop_registration(c, UnregisterCause::DeviceUnregistered);
                         if let Some(conn) = self.conns.get_mut(&c) {
                             conn.state = ConnState::Closing;
-                            conn.deadline = now.saturating_add(self.config.close_timeout).as_millis();
                         }
+                        self.set_deadline(
+                            c,
+                            now.saturating_add(self.config.close_timeout).as_millis(),
+                        );
                     }
                     ConnState::Closing => return self.unexpected(c, msg.id()),
                     _ => {
                         self.out.push_back((ConnId(c), Out::UnregisterAck));
                         conn.state = ConnState::Closing;
-                        conn.deadline = now.saturating_add(self.config.close_timeout).as_millis();
+                        self.set_deadline(
+                            c,
+                            now.saturating_add(self.config.close_timeout).as_millis(),
+                        );
                     }
                 }
                 Ok(())
@@ -1088,7 +1130,9 @@ impl<S: DeviceStore> Registrar<S> {
 
     /// Ends the registration of `c` (index, counters, event) without closing.
     fn drop_registration(&mut self, c: u32, cause: UnregisterCause) {
-        let Some(conn) = self.conns.get_mut(&c) else { return };
+        let Some(conn) = self.conns.get_mut(&c) else {
+            return;
+        };
         if conn.state != ConnState::Registered {
             return;
         }
@@ -1216,13 +1260,15 @@ impl<S: DeviceStore> Registrar<S> {
                     return;
                 };
                 let mut tmp = [0u8; 10];
-                let rec = DeviceRecord::new(reported, std::vec![String::from(fmt_u32(dn, &mut tmp))]);
+                let rec =
+                    DeviceRecord::new(reported, std::vec![String::from(fmt_u32(dn, &mut tmp))]);
                 if self.store.create(name, rec).is_err() {
                     self.reject(c, Some(name), RejectReason::Unknown(31));
                     return;
                 }
                 self.totals.auto_registered += 1;
-                self.events.push_back(Event::AutoRegistered { device: name, dn });
+                self.events
+                    .push_back(Event::AutoRegistered { device: name, dn });
                 (reported, true, None)
             }
         };
@@ -1274,14 +1320,16 @@ impl<S: DeviceStore> Registrar<S> {
         let dead = ka.saturating_mul(u32::from(self.config.keepalive_miss_limit.max(1)));
         let dead_ms = u32::try_from(dead.as_millis()).unwrap_or(u32::MAX);
         let version = negotiate_version(proto, self.config.max_protocol_version);
-        let Some(conn) = self.conns.get_mut(&c) else { return };
+        let Some(conn) = self.conns.get_mut(&c) else {
+            return;
+        };
         conn.state = ConnState::Registered;
         conn.device = name.0;
         conn.dead_after = dead_ms;
-        conn.deadline = now.as_millis().saturating_add(u64::from(dead_ms));
         conn.station_ip = ip;
         conn.negotiated = version;
         conn.resetting = false;
+        self.set_deadline(c, now.as_millis().saturating_add(u64::from(dead_ms)));
         self.by_device.insert(name.0, c);
         self.totals.registered += 1;
         self.totals.registrations += 1;
@@ -1335,7 +1383,7 @@ impl<S: DeviceStore> Registrar<S> {
                     .config
                     .secondary_keepalive
                     .saturating_mul(u32::from(self.config.keepalive_miss_limit.max(1)));
-                conn.deadline = now.saturating_add(d).as_millis();
+                self.set_deadline(c, now.saturating_add(d).as_millis());
             }
         }
         self.out.push_back((ConnId(c), out));
@@ -1354,7 +1402,8 @@ impl<S: DeviceStore> Registrar<S> {
             }
             Out::RegisterAck { ka, ka2, version } => {
                 let mut ack = RegisterAck::new(ka, "", ka2, version, 0).unwrap_or_default();
-                ack.date_template = Str::new(self.config.date_template.as_bytes()).unwrap_or_default();
+                ack.date_template =
+                    Str::new(self.config.date_template.as_bytes()).unwrap_or_default();
                 Message::RegisterAck(Fixed::new(&ack))
                     .emit_with_version(header_version_for(id::REGISTER_ACK, version, false), buf)
             }
@@ -1365,11 +1414,13 @@ impl<S: DeviceStore> Registrar<S> {
                     _ => "Registration Rejected",
                 });
                 let r = RegisterReject::new(text).unwrap_or_default();
-                Message::RegisterReject(Fixed::new(&r)).emit_with_version(hv(id::REGISTER_REJECT), buf)
+                Message::RegisterReject(Fixed::new(&r))
+                    .emit_with_version(hv(id::REGISTER_REJECT), buf)
             }
             Out::SequenceError => {
                 let r = RegisterReject::new("Registration Sequence Error").unwrap_or_default();
-                Message::RegisterReject(Fixed::new(&r)).emit_with_version(hv(id::REGISTER_REJECT), buf)
+                Message::RegisterReject(Fixed::new(&r))
+                    .emit_with_version(hv(id::REGISTER_REJECT), buf)
             }
             Out::CapabilitiesReq => Message::CapabilitiesReq(Fixed::EMPTY)
                 .emit_with_version(hv(id::CAPABILITIES_REQ), buf),
@@ -1397,8 +1448,12 @@ impl<S: DeviceStore> Registrar<S> {
             }
             Out::SoftKeyTemplate => {
                 let mut t = SoftKeyTemplateRes::default();
-                const KEYS: [(&[u8], u32); 4] =
-                    [(b"Redial", 1), (b"NewCall", 2), (b"EndCall", 9), (b"Answer", 11)];
+                const KEYS: [(&[u8], u32); 4] = [
+                    (b"Redial", 1),
+                    (b"NewCall", 2),
+                    (b"EndCall", 9),
+                    (b"Answer", 11),
+                ];
                 for (slot, (label, ev)) in t.keys.iter_mut().zip(KEYS) {
                     *slot = SoftKeyDefinition {
                         label: Str::new_terminated(label).unwrap_or_default(),
@@ -1407,7 +1462,8 @@ impl<S: DeviceStore> Registrar<S> {
                 }
                 t.count = U32::new(4);
                 t.total = U32::new(4);
-                Message::SoftKeyTemplateRes(Fixed::new(&t)).emit_with_version(hv(id::SOFT_KEY_TEMPLATE_RES), buf)
+                Message::SoftKeyTemplateRes(Fixed::new(&t))
+                    .emit_with_version(hv(id::SOFT_KEY_TEMPLATE_RES), buf)
             }
             Out::SoftKeySet => {
                 let mut s = SoftKeySetRes::default();
@@ -1419,7 +1475,8 @@ impl<S: DeviceStore> Registrar<S> {
                 }
                 s.count = U32::new(1);
                 s.total = U32::new(1);
-                Message::SoftKeySetRes(Fixed::new(&s)).emit_with_version(hv(id::SOFT_KEY_SET_RES), buf)
+                Message::SoftKeySetRes(Fixed::new(&s))
+                    .emit_with_version(hv(id::SOFT_KEY_SET_RES), buf)
             }
             Out::ConfigStat { device } => {
                 let name = DeviceName(device).to_bytes();
@@ -1461,11 +1518,13 @@ impl<S: DeviceStore> Registrar<S> {
             Out::TimeDate { now_ms } => {
                 let t = self.config.unix_time_at_zero.saturating_add(now_ms / 1000);
                 let dt = civil(t, now_ms % 1000);
-                Message::DefineTimeDate(Fixed::new(&dt)).emit_with_version(hv(id::DEFINE_TIME_DATE), buf)
+                Message::DefineTimeDate(Fixed::new(&dt))
+                    .emit_with_version(hv(id::DEFINE_TIME_DATE), buf)
             }
             Out::UnregisterAck => {
                 let w = Word::new(0);
-                Message::UnregisterAck(Fixed::new(&w)).emit_with_version(hv(id::UNREGISTER_ACK), buf)
+                Message::UnregisterAck(Fixed::new(&w))
+                    .emit_with_version(hv(id::UNREGISTER_ACK), buf)
             }
             Out::Reset(kind) => {
                 let r = Reset::new(kind);
@@ -1544,7 +1603,15 @@ mod tests {
     #[test]
     fn civil_dates() {
         let d = civil(0, 0);
-        assert_eq!((d.year.get(), d.month.get(), d.day.get(), d.day_of_week.get()), (1970, 1, 1, 4));
+        assert_eq!(
+            (
+                d.year.get(),
+                d.month.get(),
+                d.day.get(),
+                d.day_of_week.get()
+            ),
+            (1970, 1, 1, 4)
+        );
         let d = civil(1_700_000_000, 5);
         assert_eq!((d.year.get(), d.month.get(), d.day.get()), (2023, 11, 14));
         assert_eq!((d.hour.get(), d.minute.get(), d.second.get()), (22, 13, 20));

@@ -548,10 +548,9 @@ impl Station {
     /// The member holding the standby connection (up), if any.
     #[must_use]
     pub fn standby_cm(&self) -> Option<usize> {
-        self.links.iter().position(|l| {
-            l.as_ref()
-                .is_some_and(|l| l.up && l.role == Role::Standby)
-        })
+        self.links
+            .iter()
+            .position(|l| l.as_ref().is_some_and(|l| l.up && l.role == Role::Standby))
     }
 
     /// Keepalive interval in use.
@@ -604,7 +603,10 @@ impl Station {
         }
         if matches!(
             self.phase,
-            Phase::Connecting(_) | Phase::Registering(_) | Phase::Unregistering { .. } | Phase::Waiting
+            Phase::Connecting(_)
+                | Phase::Registering(_)
+                | Phase::Unregistering { .. }
+                | Phase::Waiting
         ) && self.phase_due.is_none()
         {
             return Err("transient state without a timer");
@@ -623,7 +625,12 @@ impl Station {
     /// (nothing changes); [`InputError::Decode`]/[`InputError::Stream`] for
     /// garbage (connection closed); [`InputError::Unexpected`] for a message
     /// with no meaning now (ignored).
-    pub fn handle_input(&mut self, now: Instant, conn: ConnId, bytes: &[u8]) -> Result<(), InputError> {
+    pub fn handle_input(
+        &mut self,
+        now: Instant,
+        conn: ConnId,
+        bytes: &[u8],
+    ) -> Result<(), InputError> {
         let Some(idx) = self.index_of(conn) else {
             return Err(InputError::UnknownConn);
         };
@@ -702,7 +709,13 @@ impl Station {
             }
         }
         for i in 0..self.bad_until.len() {
-            if self.bad_until.get(i).copied().flatten().is_some_and(|d| d <= now) {
+            if self
+                .bad_until
+                .get(i)
+                .copied()
+                .flatten()
+                .is_some_and(|d| d <= now)
+            {
                 self.clear_bad(now, i);
             }
         }
@@ -742,7 +755,10 @@ impl Station {
     /// # Errors
     /// [`InsufficientSize`] when `buf` is too small (nothing is consumed);
     /// 1 KiB always suffices.
-    pub fn poll_transmit(&mut self, buf: &mut [u8]) -> Result<Option<Transmit<ConnId>>, InsufficientSize> {
+    pub fn poll_transmit(
+        &mut self,
+        buf: &mut [u8],
+    ) -> Result<Option<Transmit<ConnId>>, InsufficientSize> {
         let Some(&(conn, out)) = self.out.front() else {
             return Ok(None);
         };
@@ -875,9 +891,9 @@ impl Station {
             return;
         };
         self.tried |= 1 << k;
-        let up = self
-            .link(k)
-            .is_some_and(|l| l.up && matches!(l.role, Role::Standby | Role::Probe | Role::Candidate));
+        let up = self.link(k).is_some_and(|l| {
+            l.up && matches!(l.role, Role::Standby | Role::Probe | Role::Candidate)
+        });
         if up {
             self.register_on(now, k);
         } else {
@@ -1176,7 +1192,9 @@ impl Station {
     }
 
     fn request_token(&mut self, i: usize) {
-        let Phase::Registered(k) = self.phase else { return };
+        let Phase::Registered(k) = self.phase else {
+            return;
+        };
         if i >= k || self.is_bad(i) {
             return;
         }
@@ -1322,7 +1340,11 @@ impl Station {
                     self.phase = Phase::VersionError;
                     self.phase_due = None;
                 } else {
-                    self.events.push_back(Event::Rejected { cm: i, reason, text });
+                    self.events.push_back(Event::Rejected {
+                        cm: i,
+                        reason,
+                        text,
+                    });
                     self.phase = Phase::Rejected;
                     self.phase_due = self.config.retry_after.map(|d| now + d);
                 }
@@ -1373,7 +1395,10 @@ impl Station {
                     l.role = Role::Candidate;
                     l.token_requested = false;
                 }
-                self.phase = Phase::Unregistering { from: k, to: Some(i) };
+                self.phase = Phase::Unregistering {
+                    from: k,
+                    to: Some(i),
+                };
                 self.phase_due = Some(now + self.config.unregister_timeout);
                 Ok(())
             }
@@ -1451,7 +1476,11 @@ impl Station {
                 Message::KeepAlive(Fixed::EMPTY).emit_with_version(hv(id::KEEP_ALIVE, standby), buf)
             }
             Out::CapabilitiesRes => {
-                let caps = [Capability::new(4, 40), Capability::new(2, 40), Capability::new(11, 60)];
+                let caps = [
+                    Capability::new(4, 40),
+                    Capability::new(2, 40),
+                    Capability::new(11, 60),
+                ];
                 let count = Word::new(3);
                 Message::CapabilitiesRes(CapabilitiesRes::new(&count, &caps))
                     .emit_with_version(hv(id::CAPABILITIES_RES, false), buf)
@@ -1466,7 +1495,8 @@ impl Station {
                 .emit_with_version(hv(id::CONFIG_STAT_REQ, false), buf),
             Out::LineStatReq(n) => {
                 let w = Word::new(n);
-                Message::LineStatReq(Fixed::new(&w)).emit_with_version(hv(id::LINE_STAT_REQ, false), buf)
+                Message::LineStatReq(Fixed::new(&w))
+                    .emit_with_version(hv(id::LINE_STAT_REQ, false), buf)
             }
             Out::RegisterAvailableLines(n) => {
                 let w = Word::new(n);

@@ -40,7 +40,12 @@ impl StreamBuf {
     /// Feeds `input`; calls `f` for every complete PDU, in order. Stops at the
     /// first framing error (frames before it were delivered) or when `f`
     /// returns `false`.
-    pub(crate) fn feed<F>(&mut self, input: &[u8], max_body: usize, mut f: F) -> Result<(), StreamError>
+    pub(crate) fn feed<F>(
+        &mut self,
+        input: &[u8],
+        max_body: usize,
+        mut f: F,
+    ) -> Result<(), StreamError>
     where
         F: FnMut(Frame<&[u8]>) -> bool,
     {
@@ -84,7 +89,10 @@ where
         }
         let body = u64::from(len) - 4;
         if body > max_body as u64 {
-            return Err(StreamError::Oversized { len: body, max: max_body });
+            return Err(StreamError::Oversized {
+                len: body,
+                max: max_body,
+            });
         }
         let total = len as usize + 8;
         if total < HEADER_LEN || input.len() < total {

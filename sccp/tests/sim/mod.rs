@@ -28,10 +28,26 @@ pub enum Node {
 
 #[derive(Debug)]
 enum Delivery {
-    ToRegistrar { m: usize, rconn: u32, bytes: Vec<u8> },
-    ToStation { s: usize, sconn: u32, bytes: Vec<u8> },
-    StationConn { s: usize, sconn: u32, ev: station::ConnEvent },
-    RegistrarConn { m: usize, rconn: u32, ev: registrar::ConnEvent },
+    ToRegistrar {
+        m: usize,
+        rconn: u32,
+        bytes: Vec<u8>,
+    },
+    ToStation {
+        s: usize,
+        sconn: u32,
+        bytes: Vec<u8>,
+    },
+    StationConn {
+        s: usize,
+        sconn: u32,
+        ev: station::ConnEvent,
+    },
+    RegistrarConn {
+        m: usize,
+        rconn: u32,
+        ev: registrar::ConnEvent,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -161,7 +177,11 @@ impl Net {
         net
     }
 
-    pub fn add_stations(&mut self, n: usize, mut cfg: impl FnMut(usize, &[SocketAddr]) -> station::Config) {
+    pub fn add_stations(
+        &mut self,
+        n: usize,
+        mut cfg: impl FnMut(usize, &[SocketAddr]) -> station::Config,
+    ) {
         for _ in 0..n {
             let i = self.stations.len();
             let c = cfg(i, &self.addrs);
@@ -184,9 +204,13 @@ impl Net {
 
     fn after_station(&mut self, s: usize) {
         loop {
-            let Ok(Some(t)) = self.stations[s].poll_transmit(&mut self.out) else { break };
+            let Ok(Some(t)) = self.stations[s].poll_transmit(&mut self.out) else {
+                break;
+            };
             let bytes = self.out[..t.len].to_vec();
-            let Some(link) = self.links.get(&(s, t.to.0)).copied() else { continue };
+            let Some(link) = self.links.get(&(s, t.to.0)).copied() else {
+                continue;
+            };
             if !self.reachable(link.m) {
                 continue;
             }
@@ -198,7 +222,14 @@ impl Net {
                 }
             }
             let at = self.now + self.latency;
-            self.schedule(at, Delivery::ToRegistrar { m: link.m, rconn: link.rconn, bytes });
+            self.schedule(
+                at,
+                Delivery::ToRegistrar {
+                    m: link.m,
+                    rconn: link.rconn,
+                    bytes,
+                },
+            );
         }
         while let Some(ev) = self.stations[s].poll_event() {
             match ev {
@@ -212,12 +243,33 @@ impl Net {
                             self.rev.insert((m, rconn), (s, conn.0));
                             let t1 = self.now + self.latency;
                             let t2 = self.now + self.latency * 2;
-                            self.schedule(t1, Delivery::RegistrarConn { m, rconn, ev: registrar::ConnEvent::Connected });
-                            self.schedule(t2, Delivery::StationConn { s, sconn: conn.0, ev: station::ConnEvent::Connected });
+                            self.schedule(
+                                t1,
+                                Delivery::RegistrarConn {
+                                    m,
+                                    rconn,
+                                    ev: registrar::ConnEvent::Connected,
+                                },
+                            );
+                            self.schedule(
+                                t2,
+                                Delivery::StationConn {
+                                    s,
+                                    sconn: conn.0,
+                                    ev: station::ConnEvent::Connected,
+                                },
+                            );
                         }
                         Some(Node::Down) | None => {
                             let t2 = self.now + self.latency * 2;
-                            self.schedule(t2, Delivery::StationConn { s, sconn: conn.0, ev: station::ConnEvent::Refused });
+                            self.schedule(
+                                t2,
+                                Delivery::StationConn {
+                                    s,
+                                    sconn: conn.0,
+                                    ev: station::ConnEvent::Refused,
+                                },
+                            );
                         }
                         Some(Node::Partitioned) => {}
                     }
@@ -227,7 +279,14 @@ impl Net {
                         self.rev.remove(&(link.m, link.rconn));
                         if self.reachable(link.m) {
                             let at = self.now + self.latency;
-                            self.schedule(at, Delivery::RegistrarConn { m: link.m, rconn: link.rconn, ev: registrar::ConnEvent::Closed });
+                            self.schedule(
+                                at,
+                                Delivery::RegistrarConn {
+                                    m: link.m,
+                                    rconn: link.rconn,
+                                    ev: registrar::ConnEvent::Closed,
+                                },
+                            );
                         }
                     }
                 }
@@ -243,12 +302,18 @@ impl Net {
         }
     }
 
-    fn after_registrar(&mut self, m: usize) {
-        let Some(r) = self.registrars[m].as_mut() else { return };
+    pub fn after_registrar(&mut self, m: usize) {
+        let Some(r) = self.registrars[m].as_mut() else {
+            return;
+        };
         loop {
-            let Ok(Some(t)) = r.poll_transmit(&mut self.out) else { break };
+            let Ok(Some(t)) = r.poll_transmit(&mut self.out) else {
+                break;
+            };
             let bytes = self.out[..t.len].to_vec();
-            let Some(&(s, sconn)) = self.rev.get(&(m, t.to.0)) else { continue };
+            let Some(&(s, sconn)) = self.rev.get(&(m, t.to.0)) else {
+                continue;
+            };
             if self.nodes[m] != Node::Up {
                 continue;
             }
@@ -261,7 +326,8 @@ impl Net {
             }
             let at = self.now + self.latency;
             self.seq += 1;
-            self.pending.insert(self.seq, Delivery::ToStation { s, sconn, bytes });
+            self.pending
+                .insert(self.seq, Delivery::ToStation { s, sconn, bytes });
             self.queue.push(Reverse((at, self.seq)));
         }
         let mut evs = Vec::new();
@@ -273,12 +339,20 @@ impl Net {
             match &ev {
                 registrar::Event::Close { conn } => {
                     if let Some((s, sconn)) = self.rev.remove(&(m, conn.0)) {
-                        self.links.remove(&(s, sconn));
+                        // The link goes when the FIN arrives (bytes sent
+                        // before it still reach the station).
                         if self.nodes[m] != Node::Up {
                             continue;
                         }
                         let at = self.now + self.latency;
-                        self.schedule(at, Delivery::StationConn { s, sconn, ev: station::ConnEvent::Closed });
+                        self.schedule(
+                            at,
+                            Delivery::StationConn {
+                                s,
+                                sconn,
+                                ev: station::ConnEvent::Closed,
+                            },
+                        );
                     }
                 }
                 registrar::Event::Registered { device, .. } => {
@@ -324,12 +398,16 @@ impl Net {
             }
             self.now = self.now.max(next);
             if next_q == Some(next) {
-                let Some(Reverse((_, seq))) = self.queue.pop() else { break };
+                let Some(Reverse((_, seq))) = self.queue.pop() else {
+                    break;
+                };
                 if let Some(d) = self.pending.remove(&seq) {
                     self.deliver(d);
                 }
             } else {
-                let Some(Reverse((t, who))) = self.timers.pop() else { break };
+                let Some(Reverse((t, who))) = self.timers.pop() else {
+                    break;
+                };
                 match who {
                     Who::Station(s) => {
                         if self.station_due[s] == Some(t) {
@@ -360,7 +438,12 @@ impl Net {
 
     /// Runs in `step`s until `pred` holds or `limit` passes; returns the time
     /// `pred` first held.
-    pub fn run_until_pred(&mut self, limit: Duration, step: Duration, mut pred: impl FnMut(&Net) -> bool) -> Option<Instant> {
+    pub fn run_until_pred(
+        &mut self,
+        limit: Duration,
+        step: Duration,
+        mut pred: impl FnMut(&Net) -> bool,
+    ) -> Option<Instant> {
         let end = self.now + limit;
         loop {
             if pred(self) {
@@ -439,7 +522,14 @@ impl Net {
             self.rev.remove(&(m, rconn));
             self.links.remove(&(s, sconn));
             let at = self.now + self.latency;
-            self.schedule(at, Delivery::StationConn { s, sconn, ev: station::ConnEvent::Closed });
+            self.schedule(
+                at,
+                Delivery::StationConn {
+                    s,
+                    sconn,
+                    ev: station::ConnEvent::Closed,
+                },
+            );
         }
     }
 
@@ -449,7 +539,11 @@ impl Net {
             self.kill(m);
         }
         self.nodes[m] = Node::Up;
-        let r = Registrar::new(self.reg_configs[m].clone(), self.stores[m].clone(), self.now);
+        let r = Registrar::new(
+            self.reg_configs[m].clone(),
+            self.stores[m].clone(),
+            self.now,
+        );
         self.registrars[m] = Some(r);
         self.after_registrar(m);
     }
@@ -470,7 +564,12 @@ impl Net {
     }
 
     /// Feeds raw bytes to registrar `m` on a connection of its own.
-    pub fn inject(&mut self, m: usize, rconn: u32, bytes: &[u8]) -> Result<(), registrar::InputError> {
+    pub fn inject(
+        &mut self,
+        m: usize,
+        rconn: u32,
+        bytes: &[u8],
+    ) -> Result<(), registrar::InputError> {
         let now = self.now;
         let r = self.registrars[m].as_mut().expect("registrar up");
         let res = r.handle_input(now, ConnId(rconn), bytes);
@@ -483,7 +582,10 @@ impl Net {
     }
 
     pub fn count_on(&self, cm: usize) -> usize {
-        self.stations.iter().filter(|s| s.active_cm() == Some(cm)).count()
+        self.stations
+            .iter()
+            .filter(|s| s.active_cm() == Some(cm))
+            .count()
     }
 
     pub fn all_on(&self, cm: usize) -> bool {
