@@ -73,6 +73,8 @@ pub mod error;
 pub mod version;
 pub mod wire;
 
+#[cfg(all(any(test, feature = "fuzzing"), feature = "std"))]
+mod fuzzing_fsm;
 #[cfg(feature = "std")]
 pub mod registrar;
 #[cfg(feature = "alloc")]
