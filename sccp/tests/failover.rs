@@ -263,7 +263,7 @@ fn scattered_ack_loss_never_fails_over_but_total_loss_does() {
     registered_all(&mut net, 0);
     standbys_up(&mut net);
     // Drop 2 of every 3 KeepAliveAcks (AS-31).
-    let mut k = vec![0u32; 20];
+    let mut k = [0u32; 20];
     net.drop = Some(Box::new(move |_, dir, s, active, id| {
         if dir == Dir::ToStation && active && id == dialtone_sccp::id::KEEP_ALIVE_ACK {
             k[s] += 1;

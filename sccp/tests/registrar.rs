@@ -37,7 +37,9 @@ fn keepalive_bytes() -> Vec<u8> {
 }
 
 /// Drains a registrar: (conn, message id) of every transmit, and events.
-fn drain(r: &mut Registrar) -> (Vec<(ConnId, u32, Vec<u8>)>, Vec<Event>) {
+type Sent = Vec<(ConnId, u32, Vec<u8>)>;
+
+fn drain(r: &mut Registrar) -> (Sent, Vec<Event>) {
     let mut buf = [0u8; 2048];
     let mut tx = Vec::new();
     while let Some(t) = r.poll_transmit(&mut buf).unwrap() {

@@ -173,7 +173,7 @@ impl Net {
     /// Standard: `m` registrars knowing devices 0..n, n stations.
     pub fn standard(m: usize, n: usize) -> Net {
         let mut net = Net::new(m, store_for(n), registrar::Config::default());
-        net.add_stations(n, |i, cms| station_config(i, cms));
+        net.add_stations(n, station_config);
         net
     }
 
@@ -203,10 +203,7 @@ impl Net {
     }
 
     fn after_station(&mut self, s: usize) {
-        loop {
-            let Ok(Some(t)) = self.stations[s].poll_transmit(&mut self.out) else {
-                break;
-            };
+        while let Ok(Some(t)) = self.stations[s].poll_transmit(&mut self.out) {
             let bytes = self.out[..t.len].to_vec();
             let Some(link) = self.links.get(&(s, t.to.0)).copied() else {
                 continue;
@@ -306,10 +303,7 @@ impl Net {
         let Some(r) = self.registrars[m].as_mut() else {
             return;
         };
-        loop {
-            let Ok(Some(t)) = r.poll_transmit(&mut self.out) else {
-                break;
-            };
+        while let Ok(Some(t)) = r.poll_transmit(&mut self.out) {
             let bytes = self.out[..t.len].to_vec();
             let Some(&(s, sconn)) = self.rev.get(&(m, t.to.0)) else {
                 continue;
