@@ -38,6 +38,46 @@
 //!   the current member, closes it, and registers with the higher one — never
 //!   registered on two at once. `RegisterTokenReject` carries the wait before
 //!   asking again.
+//!
+//! ## Example: a station against a registrar, in memory
+//!
+//! ```
+//! use std::time::Duration;
+//! use dialtone_core::{ConnId, Instant};
+//! use dialtone_sccp::registrar::{self, DeviceName, DeviceRecord, MemoryStore, Registrar};
+//! use dialtone_sccp::station::{self, ConnEvent, Event, Station};
+//! use dialtone_sccp::DeviceType;
+//!
+//! let mac = [0x00, 0x1e, 0x7a, 0xc4, 0xd2, 0x31];
+//! let mut store = MemoryStore::new();
+//! store.insert(DeviceName::from_mac(mac), DeviceRecord::new(DeviceType::Cisco7960, vec!["2001".into()]));
+//! let mut cm = Registrar::new(registrar::Config::default(), store, Instant::ZERO);
+//! let cfg = station::Config::new(mac, vec!["10.0.0.1:2000".parse().unwrap()]);
+//! let mut phone = Station::new(cfg, Instant::ZERO, 7);
+//!
+//! let now = Instant::ZERO;
+//! let mut buf = [0u8; 1024];
+//! let mut link = None; // the one TCP connection: (station's id, registrar's id)
+//! for _ in 0..10 {
+//!     while let Some(ev) = phone.poll_event() {
+//!         if let Event::Connect { conn, .. } = ev {
+//!             cm.handle_conn_event(now, ConnId(1), registrar::ConnEvent::Connected);
+//!             phone.handle_conn_event(now, conn, ConnEvent::Connected);
+//!             link = Some((conn, ConnId(1)));
+//!         }
+//!     }
+//!     let Some((s, r)) = link else { continue };
+//!     while let Some(t) = phone.poll_transmit(&mut buf).unwrap() {
+//!         cm.handle_input(now, r, &buf[..t.len]).unwrap();
+//!     }
+//!     while let Some(t) = cm.poll_transmit(&mut buf).unwrap() {
+//!         phone.handle_input(now, s, &buf[..t.len]).unwrap();
+//!     }
+//! }
+//! assert_eq!(phone.active_cm(), Some(0));
+//! assert_eq!(cm.registered_count(), 1);
+//! assert_eq!(phone.keepalive_interval(), Duration::from_secs(30));
+//! ```
 
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
