@@ -36,8 +36,21 @@ pub trait BodyView<'a>: Sized {
     fn parse_body(body: &'a [u8]) -> Result<Self, DecodeError>;
     /// Exact encoded body length.
     fn body_len(&self) -> usize;
-    /// Writes the body into `out`, which is exactly [`BodyView::body_len`] bytes.
-    fn emit_body(&self, out: &mut [u8]);
+    /// Hands the body bytes, in order, to `put` (possibly in several pieces).
+    fn emit_parts(&self, put: &mut dyn FnMut(&[u8]));
+
+    /// Writes the body into the front of `out`, which should be at least
+    /// [`BodyView::body_len`] bytes (bytes that do not fit are dropped).
+    fn emit_body(&self, out: &mut [u8]) {
+        let mut at = 0;
+        self.emit_parts(&mut |b: &[u8]| {
+            let end = at + b.len();
+            if let Some(dst) = out.get_mut(at..end) {
+                dst.copy_from_slice(b);
+            }
+            at = end;
+        });
+    }
 }
 
 fn truncated(have: usize, want: usize) -> DecodeError {
@@ -45,15 +58,6 @@ fn truncated(have: usize, want: usize) -> DecodeError {
         offset: have,
         needed: want.saturating_sub(have),
     }
-}
-
-/// Copies `src` to the front of `out` and returns the rest of `out`.
-#[inline]
-fn put<'o>(out: &'o mut [u8], src: &[u8]) -> &'o mut [u8] {
-    let n = src.len().min(out.len());
-    let (head, tail) = out.split_at_mut(n);
-    head.copy_from_slice(src.get(..n).unwrap_or(&[]));
-    tail
 }
 
 /// A body with one fixed part `B`, an optional extension `E` present when
@@ -137,13 +141,12 @@ impl<'a, B: Layout, E: Layout> BodyView<'a> for Fixed<'a, B, E> {
             + self.trailing.len()
     }
 
-    fn emit_body(&self, out: &mut [u8]) {
-        let out = put(out, self.fields.as_bytes());
-        let out = match self.ext {
-            Some(e) => put(out, e.as_bytes()),
-            None => out,
-        };
-        put(out, self.trailing);
+    fn emit_parts(&self, put: &mut dyn FnMut(&[u8])) {
+        put(self.fields.as_bytes());
+        if let Some(e) = self.ext {
+            put(e.as_bytes());
+        }
+        put(self.trailing);
     }
 }
 
@@ -462,8 +465,8 @@ impl<'a> BodyView<'a> for Register<'a> {
         self.form().body_len() + self.trailing.len()
     }
 
-    fn emit_body(&self, out: &mut [u8]) {
-        let mut out = put(out, self.base.as_bytes());
+    fn emit_parts(&self, put: &mut dyn FnMut(&[u8])) {
+        put(self.base.as_bytes());
         let parts: [Option<&[u8]>; 6] = [
             self.v44.map(IntoBytes::as_bytes),
             self.v48.map(IntoBytes::as_bytes),
@@ -474,11 +477,11 @@ impl<'a> BodyView<'a> for Register<'a> {
         ];
         for p in parts {
             match p {
-                Some(p) => out = put(out, p),
+                Some(p) => put(p),
                 None => break,
             }
         }
-        put(out, self.trailing);
+        put(self.trailing);
     }
 }
 
@@ -595,10 +598,10 @@ impl<'a> BodyView<'a> for CapabilitiesRes<'a> {
     fn body_len(&self) -> usize {
         4 + 16 * self.caps.len() + self.trailing.len()
     }
-    fn emit_body(&self, out: &mut [u8]) {
-        let out = put(out, self.count.as_bytes());
-        let out = put(out, self.caps.as_bytes());
-        put(out, self.trailing);
+    fn emit_parts(&self, put: &mut dyn FnMut(&[u8])) {
+        put(self.count.as_bytes());
+        put(self.caps.as_bytes());
+        put(self.trailing);
     }
 }
 
@@ -686,13 +689,13 @@ impl<'a> BodyView<'a> for RegisterTokenReq<'a> {
             TokenAddress::V4or6(_) => 20,
         } + self.trailing.len()
     }
-    fn emit_body(&self, out: &mut [u8]) {
-        let out = put(out, self.base.as_bytes());
-        let out = match self.address {
-            TokenAddress::V4(a) => put(out, a.as_bytes()),
-            TokenAddress::V4or6(a) => put(out, a.as_bytes()),
+    fn emit_parts(&self, put: &mut dyn FnMut(&[u8])) {
+        put(self.base.as_bytes());
+        match self.address {
+            TokenAddress::V4(a) => put(a.as_bytes()),
+            TokenAddress::V4or6(a) => put(a.as_bytes()),
         };
-        put(out, self.trailing);
+        put(self.trailing);
     }
 }
 
@@ -945,10 +948,10 @@ impl<'a> BodyView<'a> for ButtonTemplate<'a> {
     fn body_len(&self) -> usize {
         12 + 2 * self.slots.len() + self.trailing.len()
     }
-    fn emit_body(&self, out: &mut [u8]) {
-        let out = put(out, self.header.as_bytes());
-        let out = put(out, self.slots.as_bytes());
-        put(out, self.trailing);
+    fn emit_parts(&self, put: &mut dyn FnMut(&[u8])) {
+        put(self.header.as_bytes());
+        put(self.slots.as_bytes());
+        put(self.trailing);
     }
 }
 
@@ -1038,13 +1041,13 @@ impl<'a> BodyView<'a> for ServerRes<'a> {
             ServerAddresses::V4or6(_) => 100,
         } + self.trailing.len()
     }
-    fn emit_body(&self, out: &mut [u8]) {
-        let out = put(out, self.base.as_bytes());
-        let out = match self.addresses {
-            ServerAddresses::V4(a) => put(out, a.as_bytes()),
-            ServerAddresses::V4or6(a) => put(out, a.as_bytes()),
+    fn emit_parts(&self, put: &mut dyn FnMut(&[u8])) {
+        put(self.base.as_bytes());
+        match self.addresses {
+            ServerAddresses::V4(a) => put(a.as_bytes()),
+            ServerAddresses::V4or6(a) => put(a.as_bytes()),
         };
-        put(out, self.trailing);
+        put(self.trailing);
     }
 }
 
