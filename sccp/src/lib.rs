@@ -95,7 +95,7 @@ pub use enums::{
 pub use error::{DecodeError, FramerError, Recovery};
 pub use version::{header_version_for, negotiate_version};
 pub use wire::framer::{Config, Framer, Frames, DEFAULT_MAX_BODY};
-pub use wire::labels::{LabelTable, Segment, Segments};
+pub use wire::labels::{label_text, render, LabelTable, Segment, Segments};
 pub use wire::message::{id, message_name, tshark_name, Message, KNOWN_IDS};
 pub use wire::types;
 pub use wire::{
