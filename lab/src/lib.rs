@@ -13,4 +13,5 @@
 
 pub mod capture;
 pub mod clock;
+pub mod demo;
 pub mod sccp;

@@ -18,6 +18,8 @@ enum Command {
     /// Skinny (SCCP): decode captures.
     #[command(subcommand)]
     Sccp(dialtone_lab::sccp::Command),
+    /// Two registrars and 1,000 stations on loopback: failover and fallback.
+    Demo(dialtone_lab::demo::Args),
     /// Summarise a pcap/pcapng file: packets, TCP/UDP conversations.
     Capture {
         /// The capture file.
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Capture { file } => capture_summary(&file),
         Command::Sccp(cmd) => dialtone_lab::sccp::run(cmd),
+        Command::Demo(args) => dialtone_lab::demo::run(&args),
     };
     match result {
         Ok(code) => code,
