@@ -34,6 +34,8 @@ enum Command {
     /// SIP registration: a registering phone and a registrar.
     #[command(subcommand)]
     Sip(dialtone_lab::sip::Command),
+    /// Two registrars and 1,000 stations on loopback: failover and fallback.
+    Demo(dialtone_lab::demo::Args),
     /// Summarise a pcap/pcapng file: packets, TCP/UDP conversations.
     Capture {
         /// The capture file.
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
         Command::Dhcp { cmd } => dialtone_lab::dhcp::run(cmd),
         Command::Cnf(cmd) => dialtone_lab::cnf::run(cmd),
         Command::Sip(cmd) => dialtone_lab::sip::run(cmd),
+        Command::Demo(args) => dialtone_lab::demo::run(&args),
         Command::Capture { file } => capture_summary(&file),
     };
     match result {

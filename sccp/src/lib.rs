@@ -73,6 +73,17 @@ pub mod error;
 pub mod version;
 pub mod wire;
 
+#[cfg(all(any(test, feature = "fuzzing"), feature = "std"))]
+mod fuzzing_fsm;
+#[cfg(feature = "std")]
+pub mod registrar;
+#[cfg(feature = "alloc")]
+pub mod station;
+#[cfg(feature = "alloc")]
+mod stream;
+#[cfg(feature = "alloc")]
+pub use stream::StreamError;
+
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -84,7 +95,7 @@ pub use enums::{
 pub use error::{DecodeError, FramerError, Recovery};
 pub use version::{header_version_for, negotiate_version};
 pub use wire::framer::{Config, Framer, Frames, DEFAULT_MAX_BODY};
-pub use wire::labels::{LabelTable, Segment, Segments};
+pub use wire::labels::{label_text, render, LabelTable, Segment, Segments};
 pub use wire::message::{id, message_name, tshark_name, Message, KNOWN_IDS};
 pub use wire::types;
 pub use wire::{

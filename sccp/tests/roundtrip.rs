@@ -83,6 +83,14 @@ fn samples_round_trip() {
         fuzzing::decode_roundtrip(&out[..n]);
         let (hv, m) = Message::decode(&out).unwrap();
         assert_eq!((hv, m), (s.hv, s.msg));
+        // Through bytes::BufMut.
+        let mut v = Vec::new();
+        assert_eq!(s.msg.emit_buf(s.hv, &mut v), Ok(n));
+        assert_eq!(v, out);
+        let mut tiny = [0u8; 11];
+        let mut slice = &mut tiny[..];
+        assert!(s.msg.emit_buf(s.hv, &mut slice).is_err());
+        assert_eq!(tiny, [0u8; 11]);
         // Too small a buffer: error, nothing written.
         let mut small = vec![0x55u8; n - 1];
         assert_eq!(

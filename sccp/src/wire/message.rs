@@ -75,6 +75,14 @@ macro_rules! messages {
                 }
             }
 
+            /// Hands the body bytes, in order, to `put` (possibly in several pieces).
+            pub fn emit_parts(&self, put: &mut dyn FnMut(&[u8])) {
+                match self {
+                    $(Message::$v(v) => v.emit_parts(put),)*
+                    Message::Unknown { body, .. } => put(body),
+                }
+            }
+
             fn emit_body(&self, out: &mut [u8]) {
                 match self {
                     $(Message::$v(v) => v.emit_body(out),)*
@@ -314,10 +322,11 @@ impl<'a> Message<'a> {
         if buf.remaining_mut() < total {
             return Err(InsufficientSize { required: total });
         }
-        let mut tmp = alloc::vec![0u8; total];
-        let n = self.emit_with_version(header_version, &mut tmp)?;
-        buf.put_slice(&tmp[..n]);
-        Ok(n)
+        let mut head = [0u8; HEADER_LEN];
+        write_header(&mut head, total - HEADER_LEN, header_version, self.id());
+        buf.put_slice(&head);
+        self.emit_parts(&mut |b: &[u8]| buf.put_slice(b));
+        Ok(total)
     }
 
     /// The canonical name (`"RegisterAck"`), or `None` for unknown ids.
