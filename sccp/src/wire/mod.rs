@@ -81,35 +81,41 @@ impl<T: AsRef<[u8]>> Frame<T> {
         Frame { buf }
     }
 
+    #[inline]
     fn header_bytes(&self) -> &[u8] {
         self.buf.as_ref()
     }
 
     /// The header length field (message id + body).
+    #[inline]
     #[must_use]
     pub fn length(&self) -> u32 {
         read_u32(self.header_bytes(), 0)
     }
 
     /// The header version field (§1.3).
+    #[inline]
     #[must_use]
     pub fn header_version(&self) -> u32 {
         read_u32(self.header_bytes(), 4)
     }
 
     /// The message id.
+    #[inline]
     #[must_use]
     pub fn message_id(&self) -> u32 {
         read_u32(self.header_bytes(), 8)
     }
 
     /// Bytes of the whole PDU (`length + 8`).
+    #[inline]
     #[must_use]
     pub fn total_len(&self) -> usize {
         self.length() as usize + 8
     }
 
     /// The whole PDU, header included.
+    #[inline]
     #[must_use]
     pub fn as_bytes(&self) -> &[u8] {
         let b = self.buf.as_ref();
@@ -117,6 +123,7 @@ impl<T: AsRef<[u8]>> Frame<T> {
     }
 
     /// The body (after the 12-byte header).
+    #[inline]
     #[must_use]
     pub fn body(&self) -> &[u8] {
         self.as_bytes().get(HEADER_LEN..).unwrap_or(&[])
@@ -130,6 +137,7 @@ impl<T: AsRef<[u8]>> Frame<T> {
 
 impl<'a> Frame<&'a [u8]> {
     /// The body, with the lifetime of the underlying buffer.
+    #[inline]
     #[must_use]
     pub fn body_ref(&self) -> &'a [u8] {
         let b: &'a [u8] = self.buf;
@@ -138,6 +146,7 @@ impl<'a> Frame<&'a [u8]> {
     }
 
     /// The whole PDU, with the lifetime of the underlying buffer.
+    #[inline]
     #[must_use]
     pub fn bytes_ref(&self) -> &'a [u8] {
         let b: &'a [u8] = self.buf;
@@ -251,6 +260,7 @@ impl<const N: usize> Str<N> {
     }
 
     /// The bytes up to the first NUL (all `N` when there is none).
+    #[inline]
     #[must_use]
     pub fn bytes(&self) -> &[u8] {
         let end = self.0.iter().position(|&b| b == 0).unwrap_or(N);
@@ -267,14 +277,20 @@ impl<const N: usize> Str<N> {
     ///
     /// # Errors
     /// [`NotAscii`] names the first byte outside 0x20..=0x7E.
+    #[inline]
     pub fn as_str(&self) -> Result<&str, NotAscii> {
-        let b = self.bytes();
-        if let Some(index) = b.iter().position(|&c| !(0x20..=0x7e).contains(&c)) {
-            return Err(NotAscii {
-                index,
-                byte: b.get(index).copied().unwrap_or(0),
-            });
+        // One pass: stop at NUL, reject anything outside printable ASCII.
+        let mut end = N;
+        for (i, &c) in self.0.iter().enumerate() {
+            if c == 0 {
+                end = i;
+                break;
+            }
+            if !(0x20..=0x7e).contains(&c) {
+                return Err(NotAscii { index: i, byte: c });
+            }
         }
+        let b = self.0.get(..end).unwrap_or(&[]);
         core::str::from_utf8(b).map_err(|e| NotAscii {
             index: e.valid_up_to(),
             byte: 0,
@@ -320,6 +336,7 @@ pub struct Ipv4(pub [u8; 4]);
 
 impl Ipv4 {
     /// The address.
+    #[inline]
     #[must_use]
     pub fn get(&self) -> Ipv4Addr {
         Ipv4Addr::from(self.0)
