@@ -245,14 +245,14 @@ impl Framer {
                         }
                         Step::Oversized { len, total } => {
                             self.held = 0;
-                            self.skip = total - have as u64;
+                            self.skip = total.saturating_sub(have as u64);
                             let n = usize::try_from(self.skip)
                                 .unwrap_or(usize::MAX)
                                 .min(input.len());
                             self.skip -= n as u64;
                             input = input.get(n..).unwrap_or(&[]);
                             first = Some(Err(FramerError::Oversized {
-                                len: u64::from(len) - 4,
+                                len: u64::from(len).saturating_sub(4),
                                 max,
                                 skip: total,
                             }));
@@ -429,7 +429,7 @@ impl<'a> Iterator for Frames<'a> {
         }
         match step(rest, self.max) {
             Step::Frame(total) => {
-                let (pdu, _) = rest.split_at(total);
+                let pdu = rest.get(..total).unwrap_or(rest);
                 self.end += total;
                 Some(Ok(Frame::new_unchecked(pdu)))
             }
@@ -446,7 +446,7 @@ impl<'a> Iterator for Frames<'a> {
                     self.finish(Step::Oversized { len, total }, rest);
                 }
                 Some(Err(FramerError::Oversized {
-                    len: u64::from(len) - 4,
+                    len: u64::from(len).saturating_sub(4),
                     max: self.max,
                     skip: total,
                 }))
