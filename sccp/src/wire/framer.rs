@@ -266,7 +266,7 @@ impl Framer {
                         Step::Partial => read_u32(slot, 0) as usize + 8,
                     }
                 };
-                let n = (want - have).min(input.len());
+                let n = want.saturating_sub(have).min(input.len());
                 let (take, rest) = input.split_at(n);
                 if let Some(dst) = slot.get_mut(have..have + n) {
                     dst.copy_from_slice(take);
