@@ -88,13 +88,18 @@ fn typed_register_ack(b: &[u8]) -> Option<(u32, &[u8], u32, u8)> {
     }
 }
 
-/// 1 MiB of real PDUs (the capture PDUs of the seed corpus plus the two
-/// samples), cycled in a fixed order.
+/// 1 MiB of real PDUs (the capture PDUs of the seed corpus, `id-*.bin`, one
+/// per message id seen in the captures, plus the two samples), cycled in a
+/// fixed order.
 fn mixed_stream() -> Vec<u8> {
     let dir = testdata_path("../fuzz/corpus/sccp_decode");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.expect("corpus entry").path())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            name.starts_with("id-") || name.starts_with("register")
+        })
         .collect();
     files.sort();
     let pdus: Vec<Vec<u8>> = files
