@@ -13,3 +13,4 @@
 
 pub mod capture;
 pub mod clock;
+pub mod sccp;

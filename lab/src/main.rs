@@ -15,6 +15,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Skinny (SCCP): decode captures.
+    #[command(subcommand)]
+    Sccp(dialtone_lab::sccp::Command),
     /// Summarise a pcap/pcapng file: packets, TCP/UDP conversations.
     Capture {
         /// The capture file.
@@ -26,6 +29,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Capture { file } => capture_summary(&file),
+        Command::Sccp(cmd) => dialtone_lab::sccp::run(cmd),
     };
     match result {
         Ok(code) => code,
