@@ -63,7 +63,9 @@ fn truncated(have: usize, want: usize) -> DecodeError {
 /// A body with one fixed part `B`, an optional extension `E` present when
 /// the body is long enough, and kept trailing bytes.
 ///
-/// Dereferences to `B`. `ext` is always `None` when `E` is [`Empty`].
+/// Dereferences to `B` for convenience; to keep a borrow with the lifetime
+/// of the received bytes (e.g. a `&'a Str<N>`), go through `fields`.
+/// `ext` is always `None` when `E` is [`Empty`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fixed<'a, B, E = Empty> {
     /// The fixed part (smallest known form).
