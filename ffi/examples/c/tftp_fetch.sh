@@ -5,7 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
 cargo build --locked --release -q -p dialtone-lab --manifest-path "$root/Cargo.toml"
 work="$(mktemp -d)"
-port="$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+port=$((20000 + RANDOM % 40000))
 "$root/target/release/dialtone" tftp serve --root "$root/testdata/samples" --listen "127.0.0.1:$port" 2>/dev/null &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
