@@ -21,8 +21,8 @@ trap cleanup EXIT
 mkdir -p "$work/root"
 head -c "$((size_mib * 1024 * 1024))" /dev/urandom > "$work/root/load.bin"
 want="$(sha256sum < "$work/root/load.bin")"
-port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-ours="$(port)"; hpa="$(port)"
+port() { echo $((20000 + RANDOM % 40000)); }
+ours="$(port)"; hpa=$((ours + 1))
 "$dialtone" tftp serve --root "$work/root" --listen "127.0.0.1:$ours" 2>/dev/null & pids+=($!)
 in.tftpd -L -s "$work/root" -a "127.0.0.1:$hpa" & pids+=($!)
 sleep 0.5

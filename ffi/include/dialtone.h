@@ -64,10 +64,58 @@ typedef enum {
 } dialtone_result;
 
 /*
+ Kind of a [`dialtone_tftp_event`].
+ */
+typedef enum {
+  /*
+   Parameters fixed: `blksize`, `windowsize`.
+   */
+  DIALTONE_TFTP_EVENT_KIND_NEGOTIATED = 0,
+  /*
+   The server refused the options (ERROR 8); the request is resent
+   without them.
+   */
+  DIALTONE_TFTP_EVENT_KIND_OPTIONS_REJECTED = 1,
+  /*
+   The server announced the file size: `value`.
+   */
+  DIALTONE_TFTP_EVENT_KIND_TRANSFER_SIZE = 2,
+  /*
+   File bytes `data[0..data_len]` at `offset`.
+   */
+  DIALTONE_TFTP_EVENT_KIND_DATA = 3,
+  /*
+   Bytes acknowledged so far (write transfers): `value`.
+   */
+  DIALTONE_TFTP_EVENT_KIND_PROGRESS = 4,
+  /*
+   Success; the file has `value` bytes.
+   */
+  DIALTONE_TFTP_EVENT_KIND_COMPLETE = 5,
+  /*
+   The server sent ERROR `error_code` (1 = File Not Found).
+   */
+  DIALTONE_TFTP_EVENT_KIND_REMOTE_ERROR = 6,
+  /*
+   No answer after the retry limit.
+   */
+  DIALTONE_TFTP_EVENT_KIND_TIMED_OUT = 7,
+  /*
+   The server broke the protocol or sent an unacceptable OACK.
+   */
+  DIALTONE_TFTP_EVENT_KIND_PROTOCOL_ERROR = 8,
+} dialtone_tftp_event_kind;
+
+/*
  An SCCP stream framer (opaque). Create with [`dialtone_sccp_framer_new`],
  free with [`dialtone_sccp_framer_free`].
  */
 typedef struct dialtone_sccp_framer dialtone_sccp_framer;
+
+/*
+ An opaque TFTP client (one transfer).
+ */
+typedef struct dialtone_tftp_client dialtone_tftp_client;
 
 /*
  One complete SCCP message found by the framer.
@@ -225,6 +273,95 @@ typedef struct {
    */
   const char *load_name;
 } dialtone_sccp_register;
+
+/*
+ Client settings; 0 / false = option not proposed.
+ */
+typedef struct {
+  /*
+   `blksize` to propose (8..65464), 0 for none.
+   */
+  uint16_t blksize;
+  /*
+   `windowsize` to propose (1..65535), 0 for none.
+   */
+  uint16_t windowsize;
+  /*
+   `timeout` in seconds to propose (1..255), 0 for none.
+   */
+  uint8_t timeout_s;
+  /*
+   Ask for the transfer size (`tsize`).
+   */
+  bool tsize;
+  /*
+   First retransmission timeout in milliseconds; 0 for the default
+   (1000, doubled per consecutive timeout).
+   */
+  uint32_t retransmit_ms;
+  /*
+   Retransmissions of one packet before giving up; 0 for the default (5).
+   */
+  uint8_t max_retransmits;
+} dialtone_tftp_client_config;
+
+/*
+ A UDP endpoint: `family` 4 (address in `ip[0..4]`) or 6 (`ip[0..16]`),
+ `port` in host order.
+ */
+typedef struct {
+  /*
+   4 or 6.
+   */
+  uint8_t family;
+  /*
+   Address bytes in network order.
+   */
+  uint8_t ip[16];
+  /*
+   Port, host order.
+   */
+  uint16_t port;
+} dialtone_udp_addr;
+
+/*
+ One event of the client. `data` points into the client and stays valid
+ until the next call on the same handle.
+ */
+typedef struct {
+  /*
+   What happened.
+   */
+  dialtone_tftp_event_kind kind;
+  /*
+   Offset of `data` in the file (`Data`).
+   */
+  uint64_t offset;
+  /*
+   File bytes (`Data`), else NULL.
+   */
+  const uint8_t *data;
+  /*
+   Length of `data`.
+   */
+  size_t data_len;
+  /*
+   Size or byte count (`TransferSize`, `Progress`, `Complete`).
+   */
+  uint64_t value;
+  /*
+   TFTP error code (`RemoteError`).
+   */
+  uint16_t error_code;
+  /*
+   Block size in effect (`Negotiated`).
+   */
+  uint16_t blksize;
+  /*
+   Window size in effect (`Negotiated`).
+   */
+  uint16_t windowsize;
+} dialtone_tftp_event;
 
 #ifdef __cplusplus
 extern "C" {
@@ -425,6 +562,91 @@ uint32_t dialtone_sccp_header_version(uint32_t message_id, uint8_t negotiated, b
  `text` valid for `len` bytes.
  */
 uint32_t dialtone_sccp_reject_reason(const uint8_t *text, size_t len);
+
+/*
+ Starts downloading `name[0..name_len]` (UTF-8) from `server`; the request
+ is ready in `_poll_transmit`.
+
+ # Safety
+ `cfg` NULL (defaults) or valid; `server` and `out` valid; `name` valid
+ for `name_len` bytes.
+ */
+dialtone_result dialtone_tftp_client_new_read(const dialtone_tftp_client_config *cfg,
+                                              const dialtone_udp_addr *server,
+                                              const uint8_t *name,
+                                              size_t name_len,
+                                              uint64_t now_ms,
+                                              dialtone_tftp_client **out);
+
+/*
+ A datagram `buf[0..len]` arrived from `from`. `DIALTONE_RESULT_MALFORMED`
+ or `_UNEXPECTED` mean it was ignored (the transfer goes on).
+
+ # Safety
+ `c` a live handle; `from` valid; `buf` valid for `len` bytes.
+ */
+dialtone_result dialtone_tftp_client_handle_input(dialtone_tftp_client *c,
+                                                  uint64_t now_ms,
+                                                  const dialtone_udp_addr *from,
+                                                  const uint8_t *buf,
+                                                  size_t len);
+
+/*
+ Time reached `now_ms`.
+
+ # Safety
+ `c` a live handle (NULL is ignored).
+ */
+void dialtone_tftp_client_handle_timeout(dialtone_tftp_client *c, uint64_t now_ms);
+
+/*
+ Writes the next datagram into `buf[0..len]`: `*out_len` bytes to send to
+ `*out_to`. `DIALTONE_RESULT_EMPTY` when there is none;
+ `DIALTONE_RESULT_INSUFFICIENT_SIZE` sets `*out_len` to the size needed
+ (blksize + 4 always suffices).
+
+ # Safety
+ `c` a live handle; `buf` valid for `len` writable bytes; `out_len` and
+ `out_to` valid.
+ */
+dialtone_result dialtone_tftp_client_poll_transmit(dialtone_tftp_client *c,
+                                                   uint8_t *buf,
+                                                   size_t len,
+                                                   size_t *out_len,
+                                                   dialtone_udp_addr *out_to);
+
+/*
+ The next event into `*out`; `DIALTONE_RESULT_EMPTY` when there is none.
+
+ # Safety
+ `c` a live handle; `out` valid.
+ */
+dialtone_result dialtone_tftp_client_poll_event(dialtone_tftp_client *c, dialtone_tftp_event *out);
+
+/*
+ When to call `_handle_timeout` next, into `*out_ms`; false when no timer
+ runs (the transfer is over).
+
+ # Safety
+ `c` a live handle; `out_ms` valid.
+ */
+bool dialtone_tftp_client_poll_timeout(const dialtone_tftp_client *c, uint64_t *out_ms);
+
+/*
+ True once the transfer succeeded or failed.
+
+ # Safety
+ `c` a live handle (NULL answers true).
+ */
+bool dialtone_tftp_client_is_finished(const dialtone_tftp_client *c);
+
+/*
+ Frees a client; NULL is fine.
+
+ # Safety
+ `c` NULL or a live handle, not used afterwards.
+ */
+void dialtone_tftp_client_free(dialtone_tftp_client *c);
 
 #ifdef __cplusplus
 }  // extern "C"

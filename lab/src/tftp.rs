@@ -216,6 +216,24 @@ fn bind(addr: SocketAddr) -> anyhow::Result<UdpSocket> {
     Ok(s.into())
 }
 
+/// Longest single wait; waking early only costs a harmless `handle_timeout`.
+const MAX_WAIT: Duration = Duration::from_millis(50);
+
+/// The socket's read timeout, changed only when it must (one system call
+/// fewer per datagram on a busy transfer).
+#[derive(Default)]
+struct ReadTimeout(Option<Duration>);
+
+impl ReadTimeout {
+    fn set(&mut self, sock: &UdpSocket, wait: Duration) -> std::io::Result<()> {
+        if self.0 != Some(wait) {
+            sock.set_read_timeout(Some(wait))?;
+            self.0 = Some(wait);
+        }
+        Ok(())
+    }
+}
+
 fn is_timeout(e: &std::io::Error) -> bool {
     matches!(
         e.kind(),
@@ -239,6 +257,7 @@ pub fn serve<S: FileSource>(
     log(format!("tftp: serving on {}", sock.local_addr()?));
     let clock = Clock::new();
     let mut srv = Server::new(config, source, clock.now());
+    let mut timeout = ReadTimeout::default();
     let mut out = vec![0u8; 65536 + 4];
     let mut inb = vec![0u8; 65536 + 4];
     while !stop.load(Ordering::Relaxed) {
@@ -252,9 +271,9 @@ pub fn serve<S: FileSource>(
         }
         let wait = srv
             .poll_timeout()
-            .map_or(Duration::from_millis(200), |d| clock.until(d))
-            .clamp(Duration::from_millis(1), Duration::from_millis(200));
-        sock.set_read_timeout(Some(wait))?;
+            .map_or(MAX_WAIT, |d| clock.until(d))
+            .clamp(Duration::from_millis(1), MAX_WAIT);
+        timeout.set(&sock, wait)?;
         match sock.recv_from(&mut inb) {
             Ok((n, from)) => {
                 let _ = srv.handle_input(clock.now(), from, &inb[..n]);
@@ -289,6 +308,7 @@ pub fn get(
     let sock = bind(local)?;
     let clock = Clock::new();
     let mut c = Client::read(config, server, file, clock.now());
+    let mut timeout = ReadTimeout::default();
     let mut obuf = vec![0u8; 65536 + 4];
     let mut inb = vec![0u8; 65536 + 4];
     let mut total = None;
@@ -344,7 +364,10 @@ pub fn get(
         let Some(deadline) = c.poll_timeout() else {
             bail!("{file}: client stopped without a result");
         };
-        sock.set_read_timeout(Some(clock.until(deadline).max(Duration::from_millis(1))))?;
+        let wait = clock
+            .until(deadline)
+            .clamp(Duration::from_millis(1), MAX_WAIT);
+        timeout.set(&sock, wait)?;
         match sock.recv_from(&mut inb) {
             Ok((n, from)) => {
                 let _ = c.handle_input(clock.now(), from, &inb[..n]);

@@ -326,9 +326,6 @@ impl OptionValues {
     /// Stores a recognised option; returns false when the name is unknown or
     /// the value is not a valid number in range (the option then stays raw).
     fn set(&mut self, name: &[u8], value: &[u8]) -> Result<bool, DecodeError> {
-        let Some(v) = parse_decimal(value) else {
-            return Ok(false);
-        };
         // A value outside its range leaves the option raw; only two valid
         // values for the same name are a duplicate.
         fn put<T>(slot: &mut Option<T>, v: Option<T>) -> Result<bool, DecodeError> {
@@ -341,22 +338,31 @@ impl OptionValues {
                 }
             }
         }
-        if name.eq_ignore_ascii_case(b"blksize") {
-            let b = u16::try_from(v)
-                .ok()
-                .filter(|b| (MIN_BLKSIZE..=MAX_BLKSIZE).contains(b));
-            put(&mut self.blksize, b)
-        } else if name.eq_ignore_ascii_case(b"timeout") {
-            put(&mut self.timeout, u8::try_from(v).ok().filter(|t| *t >= 1))
-        } else if name.eq_ignore_ascii_case(b"tsize") {
-            put(&mut self.tsize, Some(v))
-        } else if name.eq_ignore_ascii_case(b"windowsize") {
-            put(
-                &mut self.windowsize,
-                u16::try_from(v).ok().filter(|w| *w >= 1),
-            )
-        } else {
-            Ok(false)
+        // Known names are letters only: `| 0x20` folds case exactly.
+        fn is(name: &[u8], lower: &[u8]) -> bool {
+            name.len() == lower.len() && name.iter().zip(lower).all(|(a, b)| a | 0x20 == *b)
+        }
+        match name.len() {
+            7 if is(name, b"blksize") => {
+                let b = parse_decimal(value)
+                    .and_then(|v| u16::try_from(v).ok())
+                    .filter(|b| (MIN_BLKSIZE..=MAX_BLKSIZE).contains(b));
+                put(&mut self.blksize, b)
+            }
+            7 if is(name, b"timeout") => {
+                let t = parse_decimal(value)
+                    .and_then(|v| u8::try_from(v).ok())
+                    .filter(|t| *t >= 1);
+                put(&mut self.timeout, t)
+            }
+            5 if is(name, b"tsize") => put(&mut self.tsize, parse_decimal(value)),
+            10 if is(name, b"windowsize") => {
+                let w = parse_decimal(value)
+                    .and_then(|v| u16::try_from(v).ok())
+                    .filter(|w| *w >= 1);
+                put(&mut self.windowsize, w)
+            }
+            _ => Ok(false),
         }
     }
 }

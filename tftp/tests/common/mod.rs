@@ -1,5 +1,5 @@
 //! A small std-socket driver for the interop tests: runs our client or server
-//! machine over real UDP on 127.0.0.1, plus helpers to find and start peers.
+//! machine over real UDP on 127.0.0.1, plus functions that find and start peers.
 #![allow(dead_code)]
 
 use std::net::{SocketAddr, UdpSocket};
