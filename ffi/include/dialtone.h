@@ -142,6 +142,12 @@ typedef enum {
 typedef struct dialtone_dhcp_client dialtone_dhcp_client;
 
 /*
+ An SCCP stream framer (opaque). Create with [`dialtone_sccp_framer_new`],
+ free with [`dialtone_sccp_framer_free`].
+ */
+typedef struct dialtone_sccp_framer dialtone_sccp_framer;
+
+/*
  Client settings.
  */
 typedef struct {
@@ -249,6 +255,163 @@ typedef struct {
    */
   dialtone_dhcp_lease lease;
 } dialtone_dhcp_event;
+
+/*
+ One complete SCCP message found by the framer.
+ */
+typedef struct {
+  /*
+   The whole message (12-byte header + body).
+   */
+  const uint8_t *bytes;
+  /*
+   Length of `bytes`.
+   */
+  size_t len;
+  /*
+   Header length field (message id + body).
+   */
+  uint32_t length;
+  /*
+   Header version field.
+   */
+  uint32_t header_version;
+  /*
+   Message id.
+   */
+  uint32_t message_id;
+} dialtone_sccp_frame;
+
+/*
+ A decoded message: the header, and the fields of the registration
+ messages. Fields of other kinds are zero / NULL. Every pointer points
+ into the buffer given to [`dialtone_sccp_decode`]; texts are not
+ NUL-terminated (use the `_len`).
+ */
+typedef struct {
+  /*
+   Message id.
+   */
+  uint32_t message_id;
+  /*
+   Header version field.
+   */
+  uint32_t header_version;
+  /*
+   Body (after the 12-byte header).
+   */
+  const uint8_t *body;
+  /*
+   Length of `body`.
+   */
+  size_t body_len;
+  /*
+   Register, RegisterTokenReq, ConfigStat: device name.
+   */
+  const uint8_t *device_name;
+  /*
+   Length of `device_name`.
+   */
+  size_t device_name_len;
+  /*
+   Register: station instance.
+   */
+  uint32_t instance;
+  /*
+   Register, RegisterTokenReq: device type.
+   */
+  uint32_t device_type;
+  /*
+   Register: station IPv4 address, network order.
+   */
+  uint8_t station_ip[4];
+  /*
+   Register: max streams.
+   */
+  uint32_t max_streams;
+  /*
+   Register: highest protocol version (0 when the form has none);
+   RegisterAck: negotiated version.
+   */
+  uint8_t protocol_version;
+  /*
+   Register: firmware load name (forms of 124 bytes and more).
+   */
+  const uint8_t *load_name;
+  /*
+   Length of `load_name`.
+   */
+  size_t load_name_len;
+  /*
+   RegisterAck: keepalive interval, seconds.
+   */
+  uint32_t keepalive_interval;
+  /*
+   RegisterAck: standby keepalive interval, seconds.
+   */
+  uint32_t secondary_keepalive_interval;
+  /*
+   RegisterReject, DisplayText: the text (may hold label escapes).
+   */
+  const uint8_t *text;
+  /*
+   Length of `text`.
+   */
+  size_t text_len;
+  /*
+   RegisterReject: the cause recognised from the text (see
+   [`dialtone_sccp_reject_reason`]); 0 when not recognised.
+   */
+  uint32_t reject_reason;
+  /*
+   Single-value messages (Reset type, UnregisterAck status,
+   RegisterTokenReject wait time, LineStatReq line, IpPort port,
+   RegisterAvailableLines, Unregister reason): the value.
+   */
+  uint32_t value;
+} dialtone_sccp_message;
+
+/*
+ What a station says about itself in a Register.
+ */
+typedef struct {
+  /*
+   Device name, NUL-terminated, at most 15 characters (`SEP` + 12 hex digits).
+   */
+  const char *device_name;
+  /*
+   Station instance (1 for phones).
+   */
+  uint32_t instance;
+  /*
+   Station IPv4 address, network order.
+   */
+  uint8_t station_ip[4];
+  /*
+   Device type (e.g. 7 for a 7960, 436 for a 7965).
+   */
+  uint32_t device_type;
+  /*
+   Max streams.
+   */
+  uint32_t max_streams;
+  /*
+   Highest protocol version supported (e.g. 20).
+   */
+  uint8_t protocol_version;
+  /*
+   MAC address.
+   */
+  uint8_t mac[6];
+  /*
+   Max number of lines.
+   */
+  uint32_t max_lines;
+  /*
+   Firmware load name, NUL-terminated (at most 31 characters), or NULL.
+   */
+  const char *load_name;
+} dialtone_sccp_register;
 
 #ifdef __cplusplus
 extern "C" {
@@ -382,6 +545,184 @@ bool dialtone_dhcp_client_poll_timeout(const dialtone_dhcp_client *c, uint64_t *
  `c` is NULL or a handle from `dialtone_dhcp_client_new`, freed once.
  */
 void dialtone_dhcp_client_free(dialtone_dhcp_client *c);
+
+/*
+ Creates a framer. `max_body` is the largest body accepted (0 for the
+ default, 4096 bytes).
+
+ # Safety
+ `out` must be valid for a write.
+ */
+dialtone_result dialtone_sccp_framer_new(size_t max_body, dialtone_sccp_framer **out);
+
+/*
+ Frees a framer (NULL is fine).
+
+ # Safety
+ `framer` is NULL or came from [`dialtone_sccp_framer_new`] and is not used
+ afterwards.
+ */
+void dialtone_sccp_framer_free(dialtone_sccp_framer *framer);
+
+/*
+ Feeds the next `len` bytes of the TCP stream. All bytes are consumed: a
+ trailing partial message is kept inside the framer. Then call
+ [`dialtone_sccp_framer_next`] until it answers `DIALTONE_RESULT_EMPTY`.
+
+ Frames that lie whole in `buf` are not copied: their views point into
+ `buf`, which must stay valid and unchanged until the next push. Frames
+ not yet taken by `_next` are discarded by the next push.
+
+ # Safety
+ `framer` is a live framer; `buf` is valid for `len` bytes.
+ */
+dialtone_result dialtone_sccp_framer_push(dialtone_sccp_framer *framer,
+                                          const uint8_t *buf,
+                                          size_t len);
+
+/*
+ Takes the next complete message of the last push.
+
+ Returns `DIALTONE_RESULT_OK` with `*out` filled, `DIALTONE_RESULT_EMPTY`
+ when no complete message is left (feed more bytes), `_OVERSIZED` for a
+ message above the limit (the framer skips it by itself and framing goes
+ on), or `_MUST_CLOSE` when the stream lost its framing (length below 4):
+ the connection must be closed.
+
+ # Safety
+ `framer` is a live framer; `out` is valid for a write.
+ */
+dialtone_result dialtone_sccp_framer_next(dialtone_sccp_framer *framer, dialtone_sccp_frame *out);
+
+/*
+ Bytes of a partial message held by the framer.
+
+ # Safety
+ `framer` is NULL or a live framer.
+ */
+size_t dialtone_sccp_framer_held(const dialtone_sccp_framer *framer);
+
+/*
+ Decodes one whole message (as returned by the framer) into `*out`,
+ without copying: the pointers in `*out` point into `buf`.
+
+ Unknown message ids decode (only the header fields and the body are
+ set). Returns `_INCOMPLETE` when `buf` is shorter than its length field
+ says or shorter than the message's layout, `_MALFORMED` otherwise.
+
+ # Safety
+ `buf` is valid for `len` bytes; `out` is valid for a write.
+ */
+dialtone_result dialtone_sccp_decode(const uint8_t *buf, size_t len, dialtone_sccp_message *out);
+
+/*
+ Encodes a Register (the 124-byte form of protocol 17 and later, or the
+ 68-byte form below 17) with header version 0.
+
+ On `_INSUFFICIENT_SIZE`, `*out_len` holds the size required.
+
+ # Safety
+ `reg` valid for a read (its strings NUL-terminated); `buf` valid for
+ `len` bytes; `out_len` valid for a write.
+ */
+dialtone_result dialtone_sccp_encode_register(const dialtone_sccp_register *reg,
+                                              uint8_t *buf,
+                                              size_t len,
+                                              size_t *out_len);
+
+/*
+ Encodes a RegisterAck (header version 0).
+
+ # Safety
+ `date_template` NUL-terminated (at most 6 characters) or NULL; `buf`
+ valid for `len` bytes; `out_len` valid for a write.
+ */
+dialtone_result dialtone_sccp_encode_register_ack(uint32_t keepalive_secs,
+                                                  const char *date_template,
+                                                  uint32_t secondary_keepalive_secs,
+                                                  uint8_t protocol_version,
+                                                  uint8_t *buf,
+                                                  size_t len,
+                                                  size_t *out_len);
+
+/*
+ Encodes a RegisterReject carrying `text` (at most 31 characters).
+
+ # Safety
+ `text` NUL-terminated; `buf` valid for `len` bytes; `out_len` valid for a write.
+ */
+dialtone_result dialtone_sccp_encode_register_reject(const char *text,
+                                                     uint32_t header_version,
+                                                     uint8_t *buf,
+                                                     size_t len,
+                                                     size_t *out_len);
+
+/*
+ Encodes a RegisterTokenReq (36-byte form) for fallback to a
+ higher-priority CallManager. `station_ip` points to 4 bytes (network order).
+
+ # Safety
+ `device_name` NUL-terminated; `station_ip` valid for 4 bytes; `buf`
+ valid for `len` bytes; `out_len` valid for a write.
+ */
+dialtone_result dialtone_sccp_encode_register_token_req(const char *device_name,
+                                                        uint32_t instance,
+                                                        const uint8_t *station_ip,
+                                                        uint32_t device_type,
+                                                        uint32_t header_version,
+                                                        uint8_t *buf,
+                                                        size_t len,
+                                                        size_t *out_len);
+
+/*
+ Encodes a message without a body (KeepAlive 0x0000, KeepAliveAck 0x0100,
+ ButtonTemplateReq 0x000E, ConfigStatReq 0x000C, TimeDateReq 0x000D,
+ SoftKeyTemplateReq 0x0028, SoftKeySetReq 0x0025, CapabilitiesReq 0x009B,
+ RegisterTokenAck 0x011A, Unregister 0x0027, …) with the given header
+ version.
+
+ # Safety
+ `buf` valid for `len` bytes; `out_len` valid for a write.
+ */
+dialtone_result dialtone_sccp_encode_empty(uint32_t message_id,
+                                           uint32_t header_version,
+                                           uint8_t *buf,
+                                           size_t len,
+                                           size_t *out_len);
+
+/*
+ Encodes a message whose body is one 32-bit value (LineStatReq 0x000B,
+ RegisterAvailableLines 0x002D, IpPort 0x0002, Reset 0x009F,
+ UnregisterAck 0x0118, RegisterTokenReject 0x011B, …).
+
+ # Safety
+ `buf` valid for `len` bytes; `out_len` valid for a write.
+ */
+dialtone_result dialtone_sccp_encode_word(uint32_t message_id,
+                                          uint32_t header_version,
+                                          uint32_t value,
+                                          uint8_t *buf,
+                                          size_t len,
+                                          size_t *out_len);
+
+/*
+ The header version to put on message `message_id` given the negotiated
+ protocol version (0 before RegisterAck) and whether it goes to a standby
+ CallManager (sccp.md §1.3).
+ */
+uint32_t dialtone_sccp_header_version(uint32_t message_id, uint8_t negotiated, bool standby);
+
+/*
+ The reject cause a RegisterReject text carries: 1 unsupported model,
+ 2 device unknown, 3 database configuration error, 5 max devices
+ exceeded, 14 malformed Register, 15 protocol mismatch, 16 device not
+ active, 32 device type mismatch ("Version Error"), 1001 duplicate
+ registration; 0 when the text is not one of these.
+
+ # Safety
+ `text` valid for `len` bytes.
+ */
+uint32_t dialtone_sccp_reject_reason(const uint8_t *text, size_t len);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -23,6 +23,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 pub mod dhcp;
+pub mod sccp;
 
 /// Result of every fallible C function.
 #[repr(C)]

@@ -15,6 +15,7 @@ use std::time::Duration;
 use anyhow::Context;
 use etherparse::{NetSlice, SlicedPacket, TransportSlice};
 use pcap_file::pcap::PcapReader;
+use pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionOption;
 use pcap_file::pcapng::{Block, PcapNgReader};
 use pcap_file::DataLink;
 
@@ -106,7 +107,8 @@ pub fn read_bytes(bytes: &[u8]) -> anyhow::Result<Vec<Captured>> {
     let mut out = Vec::new();
     if magic == [0x0A, 0x0D, 0x0D, 0x0A] {
         let mut reader = PcapNgReader::new(bytes)?;
-        let mut links: Vec<DataLink> = Vec::new();
+        // (link type, timestamp units per second) per interface.
+        let mut links: Vec<(DataLink, u64)> = Vec::new();
         let mut number = 0;
         while let Some(block) = reader.next_block() {
             let block = match block {
@@ -121,18 +123,38 @@ pub fn read_bytes(bytes: &[u8]) -> anyhow::Result<Vec<Captured>> {
                 }
             };
             match block {
-                Block::InterfaceDescription(idb) => links.push(idb.linktype),
+                Block::InterfaceDescription(idb) => {
+                    let units = idb
+                        .options
+                        .iter()
+                        .find_map(|o| match o {
+                            InterfaceDescriptionOption::IfTsResol(r) => Some(ts_units(*r)),
+                            _ => None,
+                        })
+                        .unwrap_or(1_000_000);
+                    links.push((idb.linktype, units));
+                }
                 Block::EnhancedPacket(epb) => {
                     number += 1;
-                    let link = links
+                    let (link, units) = links
                         .get(epb.interface_id as usize)
                         .copied()
-                        .unwrap_or(DataLink::ETHERNET);
-                    out.push(slice(link, epb.timestamp, number, &epb.data));
+                        .unwrap_or((DataLink::ETHERNET, 1_000_000));
+                    // pcap-file hands the raw 64-bit timestamp over as nanoseconds;
+                    // scale it by the interface's resolution (default microseconds).
+                    let raw = u64::try_from(epb.timestamp.as_nanos()).unwrap_or(u64::MAX);
+                    let time = Duration::new(
+                        raw / units,
+                        u32::try_from(
+                            (u128::from(raw % units) * 1_000_000_000) / u128::from(units),
+                        )
+                        .unwrap_or(0),
+                    );
+                    out.push(slice(link, time, number, &epb.data));
                 }
                 Block::SimplePacket(spb) => {
                     number += 1;
-                    let link = links.first().copied().unwrap_or(DataLink::ETHERNET);
+                    let link = links.first().map_or(DataLink::ETHERNET, |l| l.0);
                     out.push(slice(link, Duration::ZERO, number, &spb.data));
                 }
                 _ => {}
@@ -158,6 +180,16 @@ pub fn read_bytes(bytes: &[u8]) -> anyhow::Result<Vec<Captured>> {
         }
     }
     Ok(out)
+}
+
+/// Timestamp units per second for a pcapng `if_tsresol` value.
+fn ts_units(resol: u8) -> u64 {
+    let exp = u32::from(resol & 0x7F).min(19);
+    if resol & 0x80 == 0 {
+        10u64.pow(exp)
+    } else {
+        1u64.checked_shl(exp.min(63)).unwrap_or(1)
+    }
 }
 
 fn slice(link: DataLink, time: Duration, number: usize, data: &[u8]) -> Captured {

@@ -1,0 +1,607 @@
+//! Typed, borrowed views of the header values registration needs.
+
+use super::text::{split_top, trim, unquote};
+use super::{parse_u32, Method};
+use crate::error::DecodeError;
+
+/// One `name[=value]` parameter; quoted values are returned without their
+/// quotes (escapes kept as written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Param<'a> {
+    /// Parameter name as written.
+    pub name: &'a str,
+    /// Value, `None` for a flag such as `rport` or `lr`.
+    pub value: Option<&'a str>,
+}
+
+/// A `;`-separated parameter list (RFC 3261 §25.1 `generic-param`), kept raw
+/// and read on demand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Params<'a> {
+    raw: &'a str,
+}
+
+impl<'a> Params<'a> {
+    /// Wraps a raw list; a leading `;` is optional.
+    #[must_use]
+    pub fn new(raw: &'a str) -> Self {
+        Params { raw }
+    }
+
+    /// The list as written.
+    #[must_use]
+    pub fn as_str(&self) -> &'a str {
+        self.raw
+    }
+
+    /// Every parameter in order.
+    pub fn iter(&self) -> impl Iterator<Item = Param<'a>> + 'a {
+        split_top(self.raw, b';').filter_map(|p| {
+            let p = trim(p);
+            if p.is_empty() {
+                return None;
+            }
+            Some(match p.split_once('=') {
+                Some((n, v)) => Param {
+                    name: trim(n),
+                    value: Some(unquote(trim(v))),
+                },
+                None => Param {
+                    name: p,
+                    value: None,
+                },
+            })
+        })
+    }
+
+    /// The first parameter named `name` (case-insensitive): `Some(None)` for
+    /// a flag, `Some(Some(v))` for a value.
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<Option<&'a str>> {
+        self.iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+            .map(|p| p.value)
+    }
+
+    /// Whether a parameter named `name` is present.
+    #[must_use]
+    pub fn has(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+}
+
+/// A SIP or SIPS URI (RFC 3261 §19.1), split but not unescaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Uri<'a> {
+    /// `sip` or `sips` (or another scheme, as written).
+    pub scheme: &'a str,
+    /// User part without password.
+    pub user: Option<&'a str>,
+    /// Host: name, IPv4 or bracketed IPv6.
+    pub host: &'a str,
+    /// Port, when written.
+    pub port: Option<u16>,
+    /// URI parameters (`;transport=tcp;ob`).
+    pub params: Params<'a>,
+}
+
+impl<'a> Uri<'a> {
+    /// Parses `scheme:[user[:password]@]host[:port][;params][?headers]`.
+    ///
+    /// # Errors
+    /// [`DecodeError::Inconsistent`] with field `uri`.
+    pub fn parse(s: &'a str) -> Result<Self, DecodeError> {
+        let bad = DecodeError::bad("uri");
+        let s = trim(s);
+        let (scheme, rest) = s.split_once(':').ok_or(bad)?;
+        if scheme.is_empty()
+            || !scheme
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+        {
+            return Err(bad);
+        }
+        let rest = rest.split_once('?').map_or(rest, |(a, _)| a);
+        let (hostpart_full, params) = match rest.split_once(';') {
+            Some((a, p)) => (a, p),
+            None => (rest, ""),
+        };
+        let (user, hostport) = match hostpart_full.rsplit_once('@') {
+            Some((u, h)) => (Some(u.split_once(':').map_or(u, |(a, _)| a)), h),
+            None => (None, hostpart_full),
+        };
+        let (host, port) = if hostport.starts_with('[') {
+            let end = hostport.find(']').ok_or(bad)?;
+            let (h, tail) = hostport.split_at_checked(end + 1).ok_or(bad)?;
+            (h, tail.strip_prefix(':'))
+        } else {
+            match hostport.split_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (hostport, None),
+            }
+        };
+        if host.is_empty() || host.bytes().any(|b| b <= b' ' || b == b'<' || b == b'>') {
+            return Err(bad);
+        }
+        let port = match port {
+            Some(p) => Some(p.parse::<u16>().map_err(|_| bad)?),
+            None => None,
+        };
+        Ok(Uri {
+            scheme,
+            user,
+            host,
+            port,
+            params: Params::new(params),
+        })
+    }
+}
+
+/// One Via value (RFC 3261 §20.42, RFC 3581 `rport`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Via<'a> {
+    /// Transport, e.g. `UDP`, `TCP`.
+    pub transport: &'a str,
+    /// Sent-by host.
+    pub host: &'a str,
+    /// Sent-by port.
+    pub port: Option<u16>,
+    /// All parameters.
+    pub params: Params<'a>,
+}
+
+impl<'a> Via<'a> {
+    /// Parses `SIP/2.0/TRANSPORT host[:port][;params]`.
+    ///
+    /// # Errors
+    /// [`DecodeError::Inconsistent`] with field `Via`.
+    pub fn parse(s: &'a str) -> Result<Self, DecodeError> {
+        let bad = DecodeError::bad("Via");
+        let s = trim(s);
+        let (proto, rest) = s.split_once(['/']).ok_or(bad)?;
+        let (version, rest) = rest.split_once('/').ok_or(bad)?;
+        if !trim(proto).eq_ignore_ascii_case("SIP") || trim(version) != "2.0" {
+            return Err(bad);
+        }
+        let rest = trim(rest);
+        let split = rest.find([' ', '\t', '\r', '\n']).ok_or(bad)?;
+        let (transport, rest) = rest.split_at_checked(split).ok_or(bad)?;
+        let rest = trim(rest);
+        let (sent_by, params) = match rest.split_once(';') {
+            Some((a, p)) => (trim(a), p),
+            None => (rest, ""),
+        };
+        let (host, port) = if sent_by.starts_with('[') {
+            let end = sent_by.find(']').ok_or(bad)?;
+            let (h, tail) = sent_by.split_at_checked(end + 1).ok_or(bad)?;
+            (h, tail.strip_prefix(':'))
+        } else {
+            match sent_by.split_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (sent_by, None),
+            }
+        };
+        if host.is_empty() || transport.is_empty() {
+            return Err(bad);
+        }
+        let port = match port {
+            Some(p) => Some(trim(p).parse::<u16>().map_err(|_| bad)?),
+            None => None,
+        };
+        Ok(Via {
+            transport,
+            host,
+            port,
+            params: Params::new(params),
+        })
+    }
+
+    /// The `branch` parameter.
+    #[must_use]
+    pub fn branch(&self) -> Option<&'a str> {
+        self.params.get("branch").flatten()
+    }
+
+    /// The `received` parameter (the source IP the server saw).
+    #[must_use]
+    pub fn received(&self) -> Option<&'a str> {
+        self.params.get("received").flatten()
+    }
+
+    /// The `rport` parameter: `None` absent, `Some(None)` requested (empty),
+    /// `Some(Some(port))` filled in by the server.
+    ///
+    /// # Errors
+    /// A non-numeric port.
+    pub fn rport(&self) -> Result<Option<Option<u16>>, DecodeError> {
+        match self.params.get("rport") {
+            None => Ok(None),
+            Some(None) => Ok(Some(None)),
+            Some(Some(p)) => p
+                .parse::<u16>()
+                .map(|p| Some(Some(p)))
+                .map_err(|_| DecodeError::bad("rport")),
+        }
+    }
+}
+
+/// A `name-addr` or `addr-spec` with header parameters (From, To, Contact,
+/// Route; RFC 3261 §20.10, §20.20, §20.39).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NameAddr<'a> {
+    /// Display name without quotes, if any.
+    pub display: Option<&'a str>,
+    /// The URI as written (inside `<>` when bracketed).
+    pub uri: &'a str,
+    /// Header parameters after the URI (`tag`, `expires`, `q`, ...).
+    pub params: Params<'a>,
+}
+
+impl<'a> NameAddr<'a> {
+    /// Parses a name-addr (`"Name" <uri>;params`) or an addr-spec
+    /// (`uri;params`, where every `;` belongs to the header).
+    ///
+    /// # Errors
+    /// [`DecodeError::Inconsistent`] with field `name-addr`.
+    pub fn parse(s: &'a str) -> Result<Self, DecodeError> {
+        let bad = DecodeError::bad("name-addr");
+        let s = trim(s);
+        // Find a '<' outside quotes.
+        let bytes = s.as_bytes();
+        let mut quoted = false;
+        let mut lt = None;
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b'\\' if quoted => i += 1,
+                b'"' => quoted = !quoted,
+                b'<' if !quoted => {
+                    lt = Some(i);
+                    break;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        if let Some(lt) = lt {
+            let (display, rest) = s.split_at_checked(lt).ok_or(bad)?;
+            let rest = rest.get(1..).ok_or(bad)?;
+            let gt = rest.find('>').ok_or(bad)?;
+            let (uri, params) = rest.split_at_checked(gt).ok_or(bad)?;
+            let params = params.get(1..).ok_or(bad)?;
+            let display = unquote(trim(display));
+            let params = trim(params);
+            if !(params.is_empty() || params.starts_with(';')) || trim(uri).is_empty() {
+                return Err(bad);
+            }
+            Ok(NameAddr {
+                display: (!display.is_empty()).then_some(display),
+                uri: trim(uri),
+                params: Params::new(params),
+            })
+        } else {
+            if quoted {
+                return Err(bad);
+            }
+            let (uri, params) = match s.split_once(';') {
+                Some((u, p)) => (trim(u), p),
+                None => (s, ""),
+            };
+            if uri.is_empty() || uri.contains([' ', '\t', '"']) {
+                return Err(bad);
+            }
+            Ok(NameAddr {
+                display: None,
+                uri,
+                params: Params::new(params),
+            })
+        }
+    }
+
+    /// The URI, parsed.
+    ///
+    /// # Errors
+    /// See [`Uri::parse`].
+    pub fn parsed_uri(&self) -> Result<Uri<'a>, DecodeError> {
+        Uri::parse(self.uri)
+    }
+
+    /// The `tag` parameter.
+    #[must_use]
+    pub fn tag(&self) -> Option<&'a str> {
+        self.params.get("tag").flatten()
+    }
+}
+
+/// One Contact value (RFC 3261 §20.10; RFC 5626 `+sip.instance`, `reg-id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contact<'a> {
+    /// `Contact: *` (remove every binding; only with `Expires: 0`).
+    Star,
+    /// A binding.
+    Addr(NameAddr<'a>),
+}
+
+impl<'a> Contact<'a> {
+    /// Parses one Contact list element.
+    ///
+    /// # Errors
+    /// See [`NameAddr::parse`].
+    pub fn parse(s: &'a str) -> Result<Self, DecodeError> {
+        if trim(s) == "*" {
+            Ok(Contact::Star)
+        } else {
+            NameAddr::parse(s).map(Contact::Addr)
+        }
+    }
+
+    /// The name-addr of a binding, `None` for `*`.
+    #[must_use]
+    pub fn addr(&self) -> Option<&NameAddr<'a>> {
+        match self {
+            Contact::Star => None,
+            Contact::Addr(a) => Some(a),
+        }
+    }
+
+    fn param(&self, name: &str) -> Option<&'a str> {
+        self.addr().and_then(|a| a.params.get(name).flatten())
+    }
+
+    /// The `expires` parameter in seconds.
+    #[must_use]
+    pub fn expires(&self) -> Option<Result<u32, DecodeError>> {
+        self.param("expires").map(|v| parse_u32(v, "expires"))
+    }
+
+    /// The `q` parameter in thousandths (0–1000; RFC 3261 §20.10 `qvalue`).
+    #[must_use]
+    pub fn q(&self) -> Option<Result<u16, DecodeError>> {
+        self.param("q").map(parse_q)
+    }
+
+    /// The `+sip.instance` value without its quotes, e.g.
+    /// `<urn:uuid:00000000-0000-0000-0000-001e7ac4d231>`.
+    #[must_use]
+    pub fn instance(&self) -> Option<&'a str> {
+        self.param("+sip.instance")
+    }
+
+    /// The `reg-id` parameter.
+    #[must_use]
+    pub fn reg_id(&self) -> Option<Result<u32, DecodeError>> {
+        self.param("reg-id").map(|v| parse_u32(v, "reg-id"))
+    }
+}
+
+/// Reads a qvalue (`0`, `0.5`, `1.000`) as thousandths.
+pub(crate) fn parse_q(v: &str) -> Result<u16, DecodeError> {
+    let bad = DecodeError::bad("q");
+    let v = trim(v);
+    let (int, frac) = v.split_once('.').unwrap_or((v, ""));
+    if frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad);
+    }
+    let mut thousandths: u16 = 0;
+    for (i, b) in frac.bytes().enumerate() {
+        let scale = [100u16, 10, 1].get(i).copied().unwrap_or(0);
+        thousandths += u16::from(b - b'0') * scale;
+    }
+    match int {
+        "0" => Ok(thousandths),
+        "1" if thousandths == 0 => Ok(1000),
+        _ => Err(bad),
+    }
+}
+
+/// The CSeq header (RFC 3261 §20.16).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CSeq<'a> {
+    /// Sequence number (< 2³¹).
+    pub seq: u32,
+    /// Method.
+    pub method: Method<'a>,
+}
+
+impl<'a> CSeq<'a> {
+    /// Parses `number METHOD`.
+    ///
+    /// # Errors
+    /// [`DecodeError::Inconsistent`] with field `CSeq`.
+    pub fn parse(s: &'a str) -> Result<Self, DecodeError> {
+        let bad = DecodeError::bad("CSeq");
+        let s = trim(s);
+        let split = s.find([' ', '\t', '\r', '\n']).ok_or(bad)?;
+        let (num, method) = s.split_at_checked(split).ok_or(bad)?;
+        let seq = parse_u32(num, "CSeq").map_err(|_| bad)?;
+        if seq >= 1 << 31 {
+            return Err(bad);
+        }
+        let method = trim(method);
+        if method.is_empty() || method.contains([' ', '\t']) {
+            return Err(bad);
+        }
+        Ok(CSeq {
+            seq,
+            method: Method::from_token(method),
+        })
+    }
+}
+
+/// Quality of protection (RFC 7616 §3.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Qop {
+    /// `auth`.
+    Auth,
+    /// `auth-int`.
+    AuthInt,
+}
+
+impl Qop {
+    /// The token.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Qop::Auth => "auth",
+            Qop::AuthInt => "auth-int",
+        }
+    }
+}
+
+fn scheme_and_params(s: &str) -> Result<(&str, &str), DecodeError> {
+    let s = trim(s);
+    let split = s.find([' ', '\t', '\r', '\n']).unwrap_or(s.len());
+    let (scheme, rest) = s
+        .split_at_checked(split)
+        .ok_or(DecodeError::bad("auth-scheme"))?;
+    if scheme.is_empty() || scheme.contains(['=', ',']) {
+        return Err(DecodeError::bad("auth-scheme"));
+    }
+    Ok((scheme, rest))
+}
+
+fn auth_params(rest: &str) -> impl Iterator<Item = (&str, &str)> {
+    split_top(rest, b',').filter_map(|p| {
+        let (n, v) = trim(p).split_once('=')?;
+        Some((trim(n), unquote(trim(v))))
+    })
+}
+
+/// A `WWW-Authenticate` / `Proxy-Authenticate` challenge (RFC 7616 §3.3,
+/// RFC 3261 §22.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Challenge<'a> {
+    /// Scheme, `Digest` for digest.
+    pub scheme: &'a str,
+    /// `realm`.
+    pub realm: Option<&'a str>,
+    /// `nonce`.
+    pub nonce: Option<&'a str>,
+    /// `opaque`, echoed unchanged.
+    pub opaque: Option<&'a str>,
+    /// `algorithm` as written (`MD5` when absent).
+    pub algorithm: Option<&'a str>,
+    /// `qop` options as written (e.g. `auth,auth-int`).
+    pub qop: Option<&'a str>,
+    /// `stale=true`.
+    pub stale: bool,
+    /// `domain`.
+    pub domain: Option<&'a str>,
+}
+
+impl<'a> Challenge<'a> {
+    /// Parses a challenge.
+    ///
+    /// # Errors
+    /// [`DecodeError::Inconsistent`] when there is no scheme.
+    pub fn parse(s: &'a str) -> Result<Self, DecodeError> {
+        let (scheme, rest) = scheme_and_params(s)?;
+        let mut c = Challenge {
+            scheme,
+            ..Challenge::default()
+        };
+        for (n, v) in auth_params(rest) {
+            let eq = |x: &str| n.eq_ignore_ascii_case(x);
+            if eq("realm") {
+                c.realm = Some(v);
+            } else if eq("nonce") {
+                c.nonce = Some(v);
+            } else if eq("opaque") {
+                c.opaque = Some(v);
+            } else if eq("algorithm") {
+                c.algorithm = Some(v);
+            } else if eq("qop") {
+                c.qop = Some(v);
+            } else if eq("stale") {
+                c.stale = v.eq_ignore_ascii_case("true");
+            } else if eq("domain") {
+                c.domain = Some(v);
+            }
+        }
+        Ok(c)
+    }
+
+    /// Whether the scheme is `Digest`.
+    #[must_use]
+    pub fn is_digest(&self) -> bool {
+        self.scheme.eq_ignore_ascii_case("Digest")
+    }
+
+    /// Whether `qop` offers `auth`.
+    #[must_use]
+    pub fn offers_auth(&self) -> bool {
+        self.qop
+            .is_some_and(|q| q.split(',').any(|t| trim(t).eq_ignore_ascii_case("auth")))
+    }
+}
+
+/// `Authorization` / `Proxy-Authorization` credentials (RFC 7616 §3.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Credentials<'a> {
+    /// Scheme, `Digest` for digest.
+    pub scheme: &'a str,
+    /// `username`.
+    pub username: Option<&'a str>,
+    /// `realm`.
+    pub realm: Option<&'a str>,
+    /// `nonce`.
+    pub nonce: Option<&'a str>,
+    /// `uri` (digest-uri).
+    pub uri: Option<&'a str>,
+    /// `response` (hex).
+    pub response: Option<&'a str>,
+    /// `algorithm` as written.
+    pub algorithm: Option<&'a str>,
+    /// `cnonce`.
+    pub cnonce: Option<&'a str>,
+    /// `opaque`.
+    pub opaque: Option<&'a str>,
+    /// `qop` chosen.
+    pub qop: Option<&'a str>,
+    /// `nc`: nonce count, exactly 8 hex digits on the wire (RFC 7616 §3.4),
+    /// read as hexadecimal.
+    pub nc: Option<u32>,
+}
+
+impl<'a> Credentials<'a> {
+    /// Parses credentials.
+    ///
+    /// # Errors
+    /// [`DecodeError::Inconsistent`] for a missing scheme or an `nc` that is
+    /// not 8 hex digits.
+    pub fn parse(s: &'a str) -> Result<Self, DecodeError> {
+        let (scheme, rest) = scheme_and_params(s)?;
+        let mut c = Credentials {
+            scheme,
+            ..Credentials::default()
+        };
+        for (n, v) in auth_params(rest) {
+            let eq = |x: &str| n.eq_ignore_ascii_case(x);
+            if eq("username") {
+                c.username = Some(v);
+            } else if eq("realm") {
+                c.realm = Some(v);
+            } else if eq("nonce") {
+                c.nonce = Some(v);
+            } else if eq("uri") {
+                c.uri = Some(v);
+            } else if eq("response") {
+                c.response = Some(v);
+            } else if eq("algorithm") {
+                c.algorithm = Some(v);
+            } else if eq("cnonce") {
+                c.cnonce = Some(v);
+            } else if eq("opaque") {
+                c.opaque = Some(v);
+            } else if eq("qop") {
+                c.qop = Some(v);
+            } else if eq("nc") {
+                if v.len() != 8 || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(DecodeError::bad("nc"));
+                }
+                c.nc = Some(u32::from_str_radix(v, 16).map_err(|_| DecodeError::bad("nc"))?);
+            }
+        }
+        Ok(c)
+    }
+}
