@@ -58,6 +58,17 @@ pub fn decode(data: &[u8]) {
     if let Some(r) = p.relay_agent_info() {
         let _ = r.count();
     }
+    for o in p.options() {
+        if !p.is_split(o.code) {
+            let a = DhcpOption::from_single(o.code, o.data);
+            let b = DhcpOption::from_value(o.code, crate::OptionValue::from_slice(o.code, o.data));
+            assert_eq!(
+                core::mem::discriminant(&a),
+                core::mem::discriminant(&b),
+                "fast path agrees"
+            );
+        }
+    }
     let mut total = 0usize;
     for o in p.typed() {
         let _ = o.code();

@@ -13,6 +13,11 @@
 #include <stdint.h>
 
 /*
+ Addresses per list in [`dialtone_dhcp_lease`].
+ */
+#define DIALTONE_DHCP_LIST_CAP 8
+
+/*
  Result of every fallible C function.
  */
 typedef enum {
@@ -64,6 +69,74 @@ typedef enum {
 } dialtone_result;
 
 /*
+ Kind of a [`dialtone_dhcp_event`].
+ */
+typedef enum {
+  /*
+   `from` -> `to` for `reason` (a `Reason` code, see below).
+   */
+  DIALTONE_DHCP_EVENT_KIND_STATE_CHANGED,
+  /*
+   A new lease in `lease`: configure the interface.
+   */
+  DIALTONE_DHCP_EVENT_KIND_BOUND,
+  /*
+   The lease was extended; `lease` holds it.
+   */
+  DIALTONE_DHCP_EVENT_KIND_RENEWED,
+  /*
+   Stop using `address` (`reason`).
+   */
+  DIALTONE_DHCP_EVENT_KIND_LEASE_LOST,
+  /*
+   Probe `address`, then call `dialtone_dhcp_client_conflict_check`.
+   */
+  DIALTONE_DHCP_EVENT_KIND_CHECK_ADDRESS,
+} dialtone_dhcp_event_kind;
+
+/*
+ The client's state (RFC 2131 §4.4 plus STOPPED after a release).
+ */
+typedef enum {
+  /*
+   INIT
+   */
+  DIALTONE_DHCP_STATE_INIT,
+  /*
+   SELECTING
+   */
+  DIALTONE_DHCP_STATE_SELECTING,
+  /*
+   REQUESTING
+   */
+  DIALTONE_DHCP_STATE_REQUESTING,
+  /*
+   BOUND
+   */
+  DIALTONE_DHCP_STATE_BOUND,
+  /*
+   RENEWING
+   */
+  DIALTONE_DHCP_STATE_RENEWING,
+  /*
+   REBINDING
+   */
+  DIALTONE_DHCP_STATE_REBINDING,
+  /*
+   INIT-REBOOT
+   */
+  DIALTONE_DHCP_STATE_INIT_REBOOT,
+  /*
+   REBOOTING
+   */
+  DIALTONE_DHCP_STATE_REBOOTING,
+  /*
+   Released
+   */
+  DIALTONE_DHCP_STATE_STOPPED,
+} dialtone_dhcp_state;
+
+/*
  Kind of a [`dialtone_tftp_event`].
  */
 typedef enum {
@@ -107,6 +180,11 @@ typedef enum {
 } dialtone_tftp_event_kind;
 
 /*
+ Opaque DHCP client handle.
+ */
+typedef struct dialtone_dhcp_client dialtone_dhcp_client;
+
+/*
  An SCCP stream framer (opaque). Create with [`dialtone_sccp_framer_new`],
  free with [`dialtone_sccp_framer_free`].
  */
@@ -116,6 +194,115 @@ typedef struct dialtone_sccp_framer dialtone_sccp_framer;
  An opaque TFTP client (one transfer).
  */
 typedef struct dialtone_tftp_client dialtone_tftp_client;
+
+/*
+ Client settings.
+ */
+typedef struct {
+  /*
+   The interface's Ethernet address.
+   */
+  uint8_t mac[6];
+  /*
+   Skip the random 1-10 s initial delay (RFC 2131 §4.4.1).
+   */
+  bool no_initial_delay;
+  /*
+   Emit `DIALTONE_DHCP_EVENT_KIND_CHECK_ADDRESS` and wait for
+   `dialtone_dhcp_client_conflict_check` before BOUND.
+   */
+  bool conflict_check;
+} dialtone_dhcp_config;
+
+/*
+ A lease; addresses in host byte order.
+ */
+typedef struct {
+  /*
+   `yiaddr`.
+   */
+  uint32_t address;
+  /*
+   Option 1 (0 when absent).
+   */
+  uint32_t subnet_mask;
+  /*
+   Option 3, first `routers_count` entries.
+   */
+  uint32_t routers[DIALTONE_DHCP_LIST_CAP];
+  /*
+   Number of routers.
+   */
+  size_t routers_count;
+  /*
+   Option 6.
+   */
+  uint32_t dns[DIALTONE_DHCP_LIST_CAP];
+  /*
+   Number of DNS servers.
+   */
+  size_t dns_count;
+  /*
+   Option 150 TFTP servers, in order.
+   */
+  uint32_t tftp[DIALTONE_DHCP_LIST_CAP];
+  /*
+   Number of option-150 servers.
+   */
+  size_t tftp_count;
+  /*
+   `siaddr`.
+   */
+  uint32_t next_server;
+  /*
+   Option 54.
+   */
+  uint32_t server_id;
+  /*
+   Option 51 in seconds (`UINT32_MAX` = infinite).
+   */
+  uint32_t lease_secs;
+  /*
+   T1 in seconds (0 when infinite).
+   */
+  uint32_t t1_secs;
+  /*
+   T2 in seconds (0 when infinite).
+   */
+  uint32_t t2_secs;
+} dialtone_dhcp_lease;
+
+/*
+ One client event.
+ */
+typedef struct {
+  /*
+   What happened.
+   */
+  dialtone_dhcp_event_kind kind;
+  /*
+   Previous state (STATE_CHANGED).
+   */
+  dialtone_dhcp_state from;
+  /*
+   New state (STATE_CHANGED).
+   */
+  dialtone_dhcp_state to;
+  /*
+   Reason (STATE_CHANGED, LEASE_LOST): 0 delay elapsed, 1 offer, 2 ack,
+   3 nak, 4 requests exhausted, 5 T1, 6 T2, 7 lease expired, 8 address
+   in use, 9 released, 10 restarted.
+   */
+  uint8_t reason;
+  /*
+   Address (LEASE_LOST, CHECK_ADDRESS), host byte order.
+   */
+  uint32_t address;
+  /*
+   The lease (BOUND, RENEWED).
+   */
+  dialtone_dhcp_lease lease;
+} dialtone_dhcp_event;
 
 /*
  One complete SCCP message found by the framer.
@@ -384,6 +571,117 @@ dialtone_result dialtone_result_text(dialtone_result result,
  The library version as a static NUL-terminated string.
  */
 const char *dialtone_version(void);
+
+/*
+ Reads a DHCP message (BOOTP header, no UDP/IP) and writes its option 150
+ TFTP server addresses (host byte order, e.g. 10.0.0.1 = 0x0A000001), in
+ order, into `out_addrs` (at most `cap`), their total number into
+ `*out_count` and the message type (option 53, 0 when absent) into
+ `*out_type`.
+
+ Returns `MALFORMED` for undecodable input, `INSUFFICIENT_SIZE` when `cap`
+ is smaller than the list (`*out_count` then holds the size needed).
+
+ # Safety
+ `buf` is valid for `len` bytes; `out_addrs` for `cap` writes; the other
+ pointers for one write each.
+ */
+dialtone_result dialtone_dhcp_tftp_servers(const uint8_t *buf,
+                                           size_t len,
+                                           uint32_t *out_addrs,
+                                           size_t cap,
+                                           size_t *out_count,
+                                           uint8_t *out_type);
+
+/*
+ Creates a client in INIT at `now_ms`; randomness from `seed`.
+
+ # Safety
+ `cfg` valid for a read; `out` valid for a write.
+ */
+dialtone_result dialtone_dhcp_client_new(const dialtone_dhcp_config *cfg,
+                                         uint64_t now_ms,
+                                         uint64_t seed,
+                                         dialtone_dhcp_client **out);
+
+/*
+ A datagram that arrived on UDP port 68 from `from_ip` (host order).
+ `MALFORMED` for undecodable input, `UNEXPECTED` for a reply the client
+ ignores (other transaction, wrong state); the state is unchanged then.
+
+ # Safety
+ `c` is a live handle; `buf` valid for `len` bytes.
+ */
+dialtone_result dialtone_dhcp_client_handle_input(dialtone_dhcp_client *c,
+                                                  uint64_t now_ms,
+                                                  uint32_t from_ip,
+                                                  const uint8_t *buf,
+                                                  size_t len);
+
+/*
+ Time reached `now_ms`.
+
+ # Safety
+ `c` is a live handle.
+ */
+dialtone_result dialtone_dhcp_client_handle_timeout(dialtone_dhcp_client *c, uint64_t now_ms);
+
+/*
+ Answer to CHECK_ADDRESS: `in_use` true sends a DECLINE.
+
+ # Safety
+ `c` is a live handle.
+ */
+dialtone_result dialtone_dhcp_client_conflict_check(dialtone_dhcp_client *c,
+                                                    uint64_t now_ms,
+                                                    bool in_use);
+
+/*
+ Releases the lease (unicast RELEASE) and stops.
+
+ # Safety
+ `c` is a live handle.
+ */
+dialtone_result dialtone_dhcp_client_release(dialtone_dhcp_client *c, uint64_t now_ms);
+
+/*
+ Writes the next datagram into `buf`: send `*out_len` bytes from port 68
+ to `*out_ip` (host order) port 67. `EMPTY` when nothing is queued,
+ `INSUFFICIENT_SIZE` (with `*out_len` = size needed) when `buf` is short.
+
+ # Safety
+ `c` is a live handle; `buf` valid for `len` writes; outs for one write.
+ */
+dialtone_result dialtone_dhcp_client_poll_transmit(dialtone_dhcp_client *c,
+                                                   uint8_t *buf,
+                                                   size_t len,
+                                                   size_t *out_len,
+                                                   uint32_t *out_ip);
+
+/*
+ The next event, or `EMPTY`.
+
+ # Safety
+ `c` is a live handle; `out` valid for a write.
+ */
+dialtone_result dialtone_dhcp_client_poll_event(dialtone_dhcp_client *c, dialtone_dhcp_event *out);
+
+/*
+ When to call `handle_timeout` next: true and `*out_ms` set, or false
+ (no deadline, NULL or poisoned handle).
+
+ # Safety
+ `c` is NULL or a live handle; `out_ms` valid for a write.
+ */
+bool dialtone_dhcp_client_poll_timeout(const dialtone_dhcp_client *c, uint64_t *out_ms);
+
+/*
+ Frees a client (NULL is fine).
+
+ # Safety
+ `c` is NULL or a handle from `dialtone_dhcp_client_new`, freed once.
+ */
+void dialtone_dhcp_client_free(dialtone_dhcp_client *c);
 
 /*
  Creates a framer. `max_body` is the largest body accepted (0 for the

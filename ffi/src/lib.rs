@@ -22,6 +22,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+pub mod dhcp;
 pub mod sccp;
 pub mod tftp;
 

@@ -927,6 +927,44 @@ impl<'a> DhcpOption<'a> {
         }
     }
 
+    /// Decodes a value made of one instance (the common case, without the
+    /// concatenation machinery); same result as [`DhcpOption::from_value`].
+    #[inline]
+    pub fn from_single(code: u8, d: &'a [u8]) -> Self {
+        use super::code as c;
+        let v = || OptionValue::single(code, d);
+        let ip = |a: u8, b: u8, x: u8, y: u8| Ipv4Addr::new(a, b, x, y);
+        let list = !d.is_empty() && d.len() % 4 == 0;
+        match (code, d) {
+            (c::SUBNET_MASK, &[a, b, x, y]) => DhcpOption::SubnetMask(ip(a, b, x, y)),
+            (c::REQUESTED_IP, &[a, b, x, y]) => DhcpOption::RequestedIp(ip(a, b, x, y)),
+            (c::SERVER_ID, &[a, b, x, y]) => DhcpOption::ServerId(ip(a, b, x, y)),
+            (c::LEASE_TIME, &[a, b, x, y]) => {
+                DhcpOption::LeaseTime(u32::from_be_bytes([a, b, x, y]))
+            }
+            (c::RENEWAL_TIME, &[a, b, x, y]) => {
+                DhcpOption::RenewalTime(u32::from_be_bytes([a, b, x, y]))
+            }
+            (c::REBINDING_TIME, &[a, b, x, y]) => {
+                DhcpOption::RebindingTime(u32::from_be_bytes([a, b, x, y]))
+            }
+            (c::MESSAGE_TYPE, &[t]) => DhcpOption::MessageType(MessageType::from(t)),
+            (c::MAX_MESSAGE_SIZE, &[a, b]) => {
+                DhcpOption::MaxMessageSize(u16::from_be_bytes([a, b]))
+            }
+            (c::ROUTER, _) if list => DhcpOption::Routers(Ipv4List::new(v())),
+            (c::DNS, _) if list => DhcpOption::DnsServers(Ipv4List::new(v())),
+            (c::NTP_SERVERS, _) if list => DhcpOption::NtpServers(Ipv4List::new(v())),
+            (c::TFTP_SERVERS, _) if list => DhcpOption::TftpServers(Ipv4List::new(v())),
+            (c::HOST_NAME, [_, ..]) => DhcpOption::HostName(v()),
+            (c::DOMAIN_NAME, [_, ..]) => DhcpOption::DomainName(v()),
+            (c::VENDOR_CLASS, [_, ..]) => DhcpOption::VendorClass(v()),
+            (c::PARAMETER_REQUEST_LIST, [_, ..]) => DhcpOption::ParameterRequestList(v()),
+            (c::TFTP_SERVER_NAME, [_, ..]) => DhcpOption::TftpServerName(v().trim_trailing_nuls()),
+            _ => DhcpOption::from_value(code, v()),
+        }
+    }
+
     /// The option code.
     pub fn code(&self) -> u8 {
         use super::code as c;
@@ -967,7 +1005,16 @@ impl<'a> Iterator for Typed<'a> {
     type Item = DhcpOption<'a>;
     #[inline]
     fn next(&mut self) -> Option<DhcpOption<'a>> {
-        let (code, value) = self.inner.next()?;
-        Some(DhcpOption::from_value(code, value))
+        let m = &mut self.inner;
+        loop {
+            let o = m.it.next()?;
+            if !m.multi.contains(o.code) {
+                return Some(DhcpOption::from_single(o.code, o.data));
+            }
+            if m.seen.insert(o.code) {
+                let v = OptionValue::new(o.code, o.data, m.it.clone(), true);
+                return Some(DhcpOption::from_value(o.code, v));
+            }
+        }
     }
 }
