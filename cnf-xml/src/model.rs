@@ -481,7 +481,8 @@ fn parse_container<'a, C: Container<'a>>(
         return Ok(c);
     }
     // One allocation for the layout of a typical element instead of repeated growth.
-    c.layout_mut().reserve(usize::from(C::nfields()).min(24) + 2);
+    c.layout_mut()
+        .reserve(usize::from(C::nfields()).min(24) + 2);
     loop {
         let Some(ev) = p.next()? else {
             return Ok(c);
