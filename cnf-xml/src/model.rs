@@ -1317,12 +1317,15 @@ mod tests {
         doc.config.version_stamp = Some(Value::from("v1"));
         doc.config.set_protocol(Protocol::Sip);
         let mut g = CallManagerGroup::default();
-        let mut ports = Ports::default();
-        ports.sip_port = Some(Value::from("5060"));
+        let ports = Ports {
+            sip_port: Some(Value::from("5060")),
+            ..Ports::default()
+        };
         g.push_member(0, "10.0.0.1", ports);
-        let mut pool = DevicePool::default();
-        pool.call_manager_group = Some(g);
-        doc.config.device_pool = Some(pool);
+        doc.config.device_pool = Some(DevicePool {
+            call_manager_group: Some(g),
+            ..DevicePool::default()
+        });
         let mut vendor = Generic::default();
         vendor.set("garp", "1");
         vendor.set("garp", "0");
