@@ -22,6 +22,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+pub mod cnf;
 pub mod sccp;
 
 /// Result of every fallible C function.
