@@ -481,7 +481,8 @@ fn parse_container<'a, C: Container<'a>>(
         return Ok(c);
     }
     // One allocation for the layout of a typical element instead of repeated growth.
-    c.layout_mut().reserve(usize::from(C::nfields()).min(24) + 2);
+    c.layout_mut()
+        .reserve(usize::from(C::nfields()).min(24) + 2);
     loop {
         let Some(ev) = p.next()? else {
             return Ok(c);
@@ -1238,7 +1239,109 @@ impl<'a> Document<'a> {
     }
 }
 
-#[doc(hidden)]
-pub fn _assert_root_load_info_id() -> bool {
-    DeviceConfig::classify("loadInformation") == Some(ROOT_LOAD_INFO)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_load_information_id_is_the_one_classify_extra_returns() {
+        assert_eq!(
+            DeviceConfig::classify("loadInformation"),
+            Some(ROOT_LOAD_INFO)
+        );
+        assert_eq!(
+            DeviceConfig::classify("loadInformation404"),
+            Some(ROOT_LOAD_INFO)
+        );
+        assert_eq!(DeviceConfig::classify("loadInformation0404"), None);
+        assert_eq!(DeviceConfig::classify("loadInformationX"), None);
+    }
+
+    #[test]
+    fn members_are_ordered_by_priority_then_document_order() {
+        let xml = "<Default><callManagerGroup><members>\
+            <member><callManager><processNodeName>none-1</processNodeName></callManager></member>\
+            <member priority=\"2\"><callManager><processNodeName>two</processNodeName></callManager></member>\
+            <member priority=\"0\"><callManager><processNodeName>zero-a</processNodeName></callManager></member>\
+            <member><callManager><processNodeName>none-2</processNodeName></callManager></member>\
+            <member priority=\"0\"><callManager><processNodeName>zero-b</processNodeName></callManager></member>\
+            </members></callManagerGroup></Default>";
+        let doc = Document::parse(xml, XmlConfig::strict()).unwrap();
+        let hosts: Vec<_> = doc
+            .config
+            .call_managers()
+            .iter()
+            .map(|c| c.host())
+            .collect();
+        assert_eq!(hosts, ["zero-a", "zero-b", "two", "none-1", "none-2"]);
+    }
+
+    #[test]
+    fn load_for_a_device_type_falls_back_to_the_plain_element() {
+        let xml = "<Default><loadInformation7 model=\"IP Phone 7960\">P0S3-8-12-00</loadInformation7>\
+            <loadInformation> SIP41.8-5-4S </loadInformation><loadInformation404></loadInformation404></Default>";
+        let doc = Document::parse(xml, XmlConfig::strict()).unwrap();
+        assert_eq!(doc.config.load_for(Some(7)), Some("P0S3-8-12-00"));
+        assert_eq!(doc.config.load_for(Some(115)), Some("SIP41.8-5-4S"));
+        assert_eq!(doc.config.load_for(Some(404)), Some(""));
+        assert_eq!(
+            doc.config.load_information[0].model.as_deref(),
+            Some("IP Phone 7960")
+        );
+    }
+
+    #[test]
+    fn unmodelled_shapes_are_kept_generic_in_place() {
+        // A leaf with an attribute and a leaf with a comment are not plain values.
+        let xml = "<device><versionStamp kind=\"x\">1</versionStamp><a/><deviceProtocol>SIP<!-- c --></deviceProtocol>\
+            <deviceProtocol>SCCP</deviceProtocol></device>";
+        let doc = Document::parse(xml, XmlConfig::strict()).unwrap();
+        assert!(doc.config.version_stamp.is_none());
+        assert_eq!(doc.config.protocol(), Some(Protocol::Sccp));
+        assert_eq!(doc.config.extras.len(), 3);
+        let out = doc.to_xml(
+            Style::default()
+                .with_declaration(false)
+                .with_indent("")
+                .with_newline(""),
+        );
+        assert_eq!(
+            out,
+            "<device><versionStamp kind=\"x\">1</versionStamp><a/><deviceProtocol>SIP<!-- c --></deviceProtocol><deviceProtocol>SCCP</deviceProtocol></device>"
+        );
+    }
+
+    #[test]
+    fn built_models_are_written_in_canonical_order() {
+        let mut doc = Document::new(RootKind::Device);
+        doc.config.version_stamp = Some(Value::from("v1"));
+        doc.config.set_protocol(Protocol::Sip);
+        let mut g = CallManagerGroup::default();
+        let ports = Ports {
+            sip_port: Some(Value::from("5060")),
+            ..Ports::default()
+        };
+        g.push_member(0, "10.0.0.1", ports);
+        doc.config.device_pool = Some(DevicePool {
+            call_manager_group: Some(g),
+            ..DevicePool::default()
+        });
+        let mut vendor = Generic::default();
+        vendor.set("garp", "1");
+        vendor.set("garp", "0");
+        doc.config.vendor_config = Some(vendor);
+        let out = doc.to_xml(
+            Style::default()
+                .with_declaration(false)
+                .with_indent("")
+                .with_newline(""),
+        );
+        assert_eq!(
+            out,
+            "<device><deviceProtocol>SIP</deviceProtocol><devicePool><callManagerGroup><members><member priority=\"0\">\
+             <callManager><name>10.0.0.1</name><ports><sipPort>5060</sipPort></ports><processNodeName>10.0.0.1</processNodeName>\
+             </callManager></member></members></callManagerGroup></devicePool><vendorConfig><garp>0</garp></vendorConfig>\
+             <versionStamp>v1</versionStamp></device>"
+        );
+    }
 }

@@ -462,18 +462,22 @@ impl<'a> Parser<'a> {
         let mut has_element = false;
         while let Some(ev) = self.next()? {
             match ev {
-                Event::Start(t) => {
-                    has_element = true;
-                    let c = self.element(&t, false)?;
-                    e.children.push(Node::Element(c));
-                }
-                Event::Empty(t) => {
-                    has_element = true;
-                    let c = self.element(&t, true)?;
+                Event::Start(t) | Event::Empty(t) => {
+                    if !has_element {
+                        // From now on whitespace-only text is indentation: drop what was kept.
+                        has_element = true;
+                        e.children
+                            .retain(|n| !matches!(n, Node::Text(t) if is_ws(t)));
+                    }
+                    let c = self.element(&t, matches!(ev, Event::Empty(_)))?;
                     e.children.push(Node::Element(c));
                 }
                 Event::End(_) => break,
-                Event::Text(t) => push_text(&mut e.children, t.unescape()),
+                Event::Text(t) => {
+                    if !(has_element && t.is_whitespace()) {
+                        push_text(&mut e.children, t.unescape());
+                    }
+                }
                 Event::CData(c) => push_text(&mut e.children, Cow::Borrowed(c)),
                 Event::Comment(c) => e.children.push(Node::Comment(Cow::Borrowed(c))),
                 Event::Pi(t, c) => e

@@ -18,6 +18,21 @@
 #define DIALTONE_DHCP_LIST_CAP 8
 
 /*
+ Longest host name kept (UCM allows 50 characters for `processNodeName`).
+ */
+#define DIALTONE_CNF_HOST_MAX 64
+
+/*
+ Longest load name kept.
+ */
+#define DIALTONE_CNF_LOAD_MAX 64
+
+/*
+ Most CallManagers reported (a file may list up to five).
+ */
+#define DIALTONE_CNF_CALL_MANAGERS_MAX 5
+
+/*
  Result of every fallible C function.
  */
 typedef enum {
@@ -135,6 +150,24 @@ typedef enum {
    */
   DIALTONE_DHCP_STATE_STOPPED,
 } dialtone_dhcp_state;
+
+/*
+ `deviceProtocol`.
+ */
+typedef enum {
+  /*
+   Absent or another value.
+   */
+  DIALTONE_CNF_PROTOCOL_UNKNOWN = 0,
+  /*
+   SCCP.
+   */
+  DIALTONE_CNF_PROTOCOL_SCCP = 1,
+  /*
+   SIP.
+   */
+  DIALTONE_CNF_PROTOCOL_SIP = 2,
+} dialtone_cnf_protocol;
 
 /*
  Kind of a [`dialtone_tftp_event`].
@@ -303,6 +336,75 @@ typedef struct {
    */
   dialtone_dhcp_lease lease;
 } dialtone_dhcp_event;
+
+/*
+ One CallManager, in the order the phone tries them.
+ */
+typedef struct {
+  /*
+   `processNodeName` (trimmed), not NUL-terminated; `host_len` bytes are valid.
+   */
+  uint8_t host[DIALTONE_CNF_HOST_MAX];
+  /*
+   Length of `host`.
+   */
+  size_t host_len;
+  /*
+   `@priority`, valid when `has_priority`.
+   */
+  uint32_t priority;
+  /*
+   The member had a numeric `@priority`.
+   */
+  bool has_priority;
+  /*
+   `ethernetPhonePort` (SCCP), 0 when absent.
+   */
+  uint16_t sccp_port;
+  /*
+   `sipPort`, 0 when absent.
+   */
+  uint16_t sip_port;
+  /*
+   `securedSipPort`, 0 when absent.
+   */
+  uint16_t secure_sip_port;
+} dialtone_cnf_call_manager;
+
+/*
+ What a phone reads from its configuration file.
+ */
+typedef struct {
+  /*
+   `deviceProtocol`.
+   */
+  dialtone_cnf_protocol protocol;
+  /*
+   True for a `<Default>` root (`XMLDefault.cnf.xml`).
+   */
+  bool is_default;
+  /*
+   The load name (plain `loadInformation`, or `loadInformationN` for the requested
+   device type), trimmed; `load_len` bytes are valid; 0 = no load named.
+   */
+  uint8_t load[DIALTONE_CNF_LOAD_MAX];
+  /*
+   Length of `load`.
+   */
+  size_t load_len;
+  /*
+   Number of valid entries in `call_managers`.
+   */
+  size_t call_manager_count;
+  /*
+   CallManagers by priority (lowest first), members without priority last.
+   */
+  dialtone_cnf_call_manager call_managers[DIALTONE_CNF_CALL_MANAGERS_MAX];
+  /*
+   Number of lenient repairs the file needed (0 for a well-formed file).
+   */
+  size_t repairs;
+} dialtone_cnf_summary;
 
 /*
  One complete SCCP message found by the framer.
@@ -682,6 +784,24 @@ bool dialtone_dhcp_client_poll_timeout(const dialtone_dhcp_client *c, uint64_t *
  `c` is NULL or a handle from `dialtone_dhcp_client_new`, freed once.
  */
 void dialtone_dhcp_client_free(dialtone_dhcp_client *c);
+
+/*
+ Parses a configuration file held in `buf` and writes its summary to `*out`.
+
+ `lenient` reads what a phone reads from malformed real-world files (mismatched end tags,
+ undeclared prefixes, a missing quote); strict mode returns `_MALFORMED` for them.
+ `device_type` selects `loadInformationN` in a default file (0: only the plain element).
+ Returns `_MALFORMED` for unreadable XML or a root other than `device`/`Default`,
+ `_OVERSIZED` when a host or load name does not fit the fixed fields.
+
+ # Safety
+ `buf` is valid for `len` bytes; `out` is valid for a write.
+ */
+dialtone_result dialtone_cnf_parse(const uint8_t *buf,
+                                   size_t len,
+                                   bool lenient,
+                                   uint32_t device_type,
+                                   dialtone_cnf_summary *out);
 
 /*
  Creates a framer. `max_body` is the largest body accepted (0 for the

@@ -23,6 +23,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 pub mod dhcp;
+pub mod cnf;
 pub mod sccp;
 pub mod tftp;
 
