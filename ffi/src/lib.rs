@@ -23,6 +23,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 pub mod sccp;
+pub mod sccp_station;
 
 /// Result of every fallible C function.
 #[repr(C)]
