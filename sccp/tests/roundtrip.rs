@@ -142,3 +142,30 @@ fn random_streams_frame_consistently() {
         fuzzing::framer(&stream);
     }
 }
+
+/// Regenerates the encoded-message seeds of the `sccp_decode` fuzz corpus
+/// (`enc-<id>.bin`, one per kind not seen in the captures):
+/// `WRITE_CORPUS=1 cargo test -p dialtone-sccp --test roundtrip -- --ignored`.
+#[test]
+#[ignore = "writes files; run on purpose"]
+fn write_encoded_seed_corpus() {
+    if std::env::var_os("WRITE_CORPUS").is_none() {
+        return;
+    }
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../fuzz/corpus/sccp_decode");
+    let mut seen = std::collections::BTreeSet::new();
+    for s in kinds::all() {
+        let id = s.msg.id();
+        let captured = std::path::Path::new(dir).join(format!("id-{id:04x}.bin"));
+        if captured.exists() || !seen.insert(id) {
+            continue;
+        }
+        let mut out = vec![0u8; s.msg.buffer_len()];
+        s.msg.emit_with_version(s.hv, &mut out).unwrap();
+        std::fs::write(
+            std::path::Path::new(dir).join(format!("enc-{id:04x}.bin")),
+            out,
+        )
+        .unwrap();
+    }
+}

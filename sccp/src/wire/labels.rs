@@ -166,7 +166,7 @@ const LABELS_200: [Option<&str>; 128] = [
     Some("Off Hook"), // 0x14
     Some("On Hook"), // 0x15
     Some("Ring Out"), // 0x16
-    Some("From"), // 0x17
+    Some("From "), // 0x17 (trailing space as tshark 4.0.17 shows it)
     Some("Connected"), // 0x18
     Some("Busy"), // 0x19
     Some("Line In Use"), // 0x1a

@@ -63,7 +63,9 @@ fn truncated(have: usize, want: usize) -> DecodeError {
 /// A body with one fixed part `B`, an optional extension `E` present when
 /// the body is long enough, and kept trailing bytes.
 ///
-/// Dereferences to `B`. `ext` is always `None` when `E` is [`Empty`].
+/// Dereferences to `B` for convenience; to keep a borrow with the lifetime
+/// of the received bytes (e.g. a `&'a Str<N>`), go through `fields`.
+/// `ext` is always `None` when `E` is [`Empty`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fixed<'a, B, E = Empty> {
     /// The fixed part (smallest known form).
@@ -197,6 +199,7 @@ impl Word {
         Word { value: U32::new(v) }
     }
     /// The value.
+    #[inline]
     #[must_use]
     pub fn get(&self) -> u32 {
         self.value.get()
@@ -387,6 +390,7 @@ pub struct Register<'a> {
 
 impl<'a> Register<'a> {
     /// The largest form present (the one [`BodyView::emit_body`] writes).
+    #[inline]
     #[must_use]
     pub fn form(&self) -> RegisterForm {
         match (self.v44, self.v48, self.v52, self.v68, self.v124, self.v172) {
@@ -404,29 +408,34 @@ impl<'a> Register<'a> {
     ///
     /// # Errors
     /// [`NotAscii`](super::NotAscii) when the name holds other bytes (see `base.station.device_name.bytes()`).
+    #[inline]
     pub fn device_name(&self) -> Result<&'a str, super::NotAscii> {
         self.base.station.device_name.as_str()
     }
 
     /// Device type.
+    #[inline]
     #[must_use]
     pub fn device_type(&self) -> DeviceType {
         DeviceType::from(self.base.device_type.get())
     }
 
     /// Station IPv4 address.
+    #[inline]
     #[must_use]
     pub fn station_ip(&self) -> core::net::Ipv4Addr {
         self.base.station_ip.get()
     }
 
     /// Highest protocol version the station supports (forms ≥ 44 bytes).
+    #[inline]
     #[must_use]
     pub fn protocol_version(&self) -> Option<u8> {
         self.v44.map(|e| e.protocol_version)
     }
 
     /// Firmware load name (forms ≥ 124 bytes).
+    #[inline]
     #[must_use]
     pub fn firmware_load_name(&self) -> Option<&'a Str<32>> {
         self.v124.map(|e| &e.firmware_load_name)
@@ -434,38 +443,32 @@ impl<'a> Register<'a> {
 }
 
 impl<'a> BodyView<'a> for Register<'a> {
+    #[inline]
     fn parse_body(body: &'a [u8]) -> Result<Self, DecodeError> {
-        let Ok((base, rest)) = RegisterBase::ref_from_prefix(body) else {
+        let Ok((base, _)) = RegisterBase::ref_from_prefix(body) else {
             return Err(truncated(body.len(), 36));
         };
-        let mut r = Register {
-            base,
-            v44: None,
-            v48: None,
-            v52: None,
-            v68: None,
-            v124: None,
-            v172: None,
-            trailing: rest,
-        };
-        macro_rules! step {
-            ($field:ident, $t:ty) => {
-                match <$t>::ref_from_prefix(r.trailing) {
-                    Ok((p, rest)) => {
-                        r.$field = Some(p);
-                        r.trailing = rest;
-                    }
-                    Err(_) => return Ok(r),
-                }
-            };
+        // Each part is present when the body reaches its end offset; the
+        // form is the largest one that fits.
+        fn part<T: Layout>(body: &[u8], start: usize) -> Option<&T> {
+            let end = start + core::mem::size_of::<T>();
+            T::ref_from_bytes(body.get(start..end)?).ok()
         }
-        step!(v44, RegisterExt44);
-        step!(v48, RegisterExt48);
-        step!(v52, RegisterExt52);
-        step!(v68, RegisterExt68);
-        step!(v124, RegisterExt124);
-        step!(v172, RegisterExt172);
-        Ok(r)
+        let r = Register {
+            base,
+            v44: part(body, 36),
+            v48: part(body, 44),
+            v52: part(body, 48),
+            v68: part(body, 52),
+            v124: part(body, 68),
+            v172: part(body, 124),
+            trailing: &[],
+        };
+        let used = r.form().body_len();
+        Ok(Register {
+            trailing: body.get(used..).unwrap_or(&[]),
+            ..r
+        })
     }
 
     fn body_len(&self) -> usize {
@@ -581,6 +584,7 @@ impl<'a> CapabilitiesRes<'a> {
 }
 
 impl<'a> BodyView<'a> for CapabilitiesRes<'a> {
+    #[inline]
     fn parse_body(body: &'a [u8]) -> Result<Self, DecodeError> {
         let Ok((count, rest)) = Word::ref_from_prefix(body) else {
             return Err(truncated(body.len(), 4));
@@ -670,6 +674,7 @@ pub struct RegisterTokenReq<'a> {
 }
 
 impl<'a> BodyView<'a> for RegisterTokenReq<'a> {
+    #[inline]
     fn parse_body(body: &'a [u8]) -> Result<Self, DecodeError> {
         let Ok((base, rest)) = RegisterTokenReqBase::ref_from_prefix(body) else {
             return Err(truncated(body.len(), 36));
@@ -929,6 +934,7 @@ pub struct ButtonTemplate<'a> {
 
 impl<'a> ButtonTemplate<'a> {
     /// The first `button_count` slots (or all slots when fewer).
+    #[inline]
     #[must_use]
     pub fn buttons(&self) -> &'a [ButtonDefinition] {
         let n = (self.header.button_count.get() as usize).min(self.slots.len());
@@ -937,6 +943,7 @@ impl<'a> ButtonTemplate<'a> {
 }
 
 impl<'a> BodyView<'a> for ButtonTemplate<'a> {
+    #[inline]
     fn parse_body(body: &'a [u8]) -> Result<Self, DecodeError> {
         let Ok((header, rest)) = ButtonTemplateHeader::ref_from_prefix(body) else {
             return Err(truncated(body.len(), 12));
@@ -1022,6 +1029,7 @@ pub struct ServerRes<'a> {
 }
 
 impl<'a> BodyView<'a> for ServerRes<'a> {
+    #[inline]
     fn parse_body(body: &'a [u8]) -> Result<Self, DecodeError> {
         let Ok((base, rest)) = ServerResBase::ref_from_prefix(body) else {
             return Err(truncated(body.len(), 280));
@@ -1073,6 +1081,7 @@ impl Reset {
         }
     }
     /// The reset type.
+    #[inline]
     #[must_use]
     pub fn kind(&self) -> ResetType {
         ResetType::from(self.reset_type.get())
