@@ -213,6 +213,82 @@ typedef enum {
 } dialtone_tftp_event_kind;
 
 /*
+ Connection events for [`dialtone_sccp_station_handle_conn_event`].
+ */
+typedef enum {
+  /*
+   Connected.
+   */
+  DIALTONE_SCCP_CONN_EVENT_CONNECTED = 0,
+  /*
+   Closed by the peer or TCP.
+   */
+  DIALTONE_SCCP_CONN_EVENT_CLOSED = 1,
+  /*
+   Could not connect.
+   */
+  DIALTONE_SCCP_CONN_EVENT_REFUSED = 2,
+} dialtone_sccp_conn_event;
+
+/*
+ Kind of a [`dialtone_sccp_station_event`].
+ */
+typedef enum {
+  /*
+   Open a TCP connection to `addr`:`port` and report it as `conn`.
+   */
+  DIALTONE_SCCP_STATION_EVENT_KIND_CONNECT = 1,
+  /*
+   Close connection `conn`.
+   */
+  DIALTONE_SCCP_STATION_EVENT_KIND_CLOSE = 2,
+  /*
+   Registered with member `cm`; `keepalive_ms` in use.
+   */
+  DIALTONE_SCCP_STATION_EVENT_KIND_REGISTERED = 3,
+  /*
+   Rejected by member `cm`: `reason` (MIB code, 0 unknown) and `text`.
+   */
+  DIALTONE_SCCP_STATION_EVENT_KIND_REJECTED = 4,
+  /*
+   Device-type mismatch ("Version Error"), sticky.
+   */
+  DIALTONE_SCCP_STATION_EVENT_KIND_VERSION_ERROR = 5,
+  /*
+   The CallManager asked for a reset (`reason` = reset type).
+   */
+  DIALTONE_SCCP_STATION_EVENT_KIND_RESET_REQUESTED = 6,
+  /*
+   Member `cm` lost.
+   */
+  DIALTONE_SCCP_STATION_EVENT_KIND_LOST = 7,
+  /*
+   Failed over from `from` to `cm`.
+   */
+  DIALTONE_SCCP_STATION_EVENT_KIND_FAILED_OVER = 8,
+  /*
+   Fell back from `from` to `cm`.
+   */
+  DIALTONE_SCCP_STATION_EVENT_KIND_FELL_BACK = 9,
+  /*
+   Text to display in `text`.
+   */
+  DIALTONE_SCCP_STATION_EVENT_KIND_DISPLAY = 10,
+  /*
+   Clean unregistration finished.
+   */
+  DIALTONE_SCCP_STATION_EVENT_KIND_UNREGISTERED = 11,
+  /*
+   Every member failed in this pass.
+   */
+  DIALTONE_SCCP_STATION_EVENT_KIND_PASS_EXHAUSTED = 12,
+  /*
+   An event of a newer library version.
+   */
+  DIALTONE_SCCP_STATION_EVENT_KIND_OTHER = 99,
+} dialtone_sccp_station_event_kind;
+
+/*
  Opaque DHCP client handle.
  */
 typedef struct dialtone_dhcp_client dialtone_dhcp_client;
@@ -222,6 +298,17 @@ typedef struct dialtone_dhcp_client dialtone_dhcp_client;
  free with [`dialtone_sccp_framer_free`].
  */
 typedef struct dialtone_sccp_framer dialtone_sccp_framer;
+
+/*
+ A registrar with an in-memory device list (opaque).
+ */
+typedef struct dialtone_sccp_registrar dialtone_sccp_registrar;
+
+/*
+ A station (opaque). Create with [`dialtone_sccp_station_new`], free with
+ [`dialtone_sccp_station_free`].
+ */
+typedef struct dialtone_sccp_station dialtone_sccp_station;
 
 /*
  An opaque TFTP client (one transfer).
@@ -652,6 +739,87 @@ typedef struct {
   uint16_t windowsize;
 } dialtone_tftp_event;
 
+/*
+ Station settings.
+ */
+typedef struct {
+  /*
+   MAC address (the device name is `SEP` + its 12 hex digits).
+   */
+  uint8_t mac[6];
+  /*
+   Device type number (7960 → 7).
+   */
+  uint32_t device_type;
+  /*
+   Highest protocol version offered.
+   */
+  uint8_t protocol_version;
+  /*
+   Station IPv4 address, network order.
+   */
+  uint8_t station_ip[4];
+  /*
+   CallManager IPv4 addresses in priority order, network order.
+   */
+  uint8_t cm_ip[3][4];
+  /*
+   CallManager TCP ports (0 = 2000).
+   */
+  uint16_t cm_port[3];
+  /*
+   Number of CallManagers used (1–3).
+   */
+  uint32_t cm_count;
+  /*
+   Retry delay in ms after a rejection or when every CallManager failed
+   (0 = stop and report instead).
+   */
+  uint64_t retry_after_ms;
+} dialtone_sccp_station_config;
+
+/*
+ One station event; fields not used by a kind are zero.
+ */
+typedef struct {
+  /*
+   What happened.
+   */
+  dialtone_sccp_station_event_kind kind;
+  /*
+   Connection (Connect, Close).
+   */
+  uint32_t conn;
+  /*
+   Member index.
+   */
+  uint32_t cm;
+  /*
+   Previous member (FailedOver, FellBack).
+   */
+  uint32_t from;
+  /*
+   Address to connect to, network order (Connect).
+   */
+  uint8_t addr[4];
+  /*
+   Port to connect to (Connect).
+   */
+  uint16_t port;
+  /*
+   Keepalive interval in ms (Registered).
+   */
+  uint64_t keepalive_ms;
+  /*
+   Reject reason code or reset type.
+   */
+  uint32_t reason;
+  /*
+   NUL-terminated text (Rejected, Display).
+   */
+  uint8_t text[33];
+} dialtone_sccp_station_event;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1065,6 +1233,208 @@ bool dialtone_tftp_client_is_finished(const dialtone_tftp_client *c);
  `c` NULL or a live handle, not used afterwards.
  */
 void dialtone_tftp_client_free(dialtone_tftp_client *c);
+
+/*
+ Creates a station; its first `Connect` event is ready at once.
+
+ # Safety
+ `cfg` and `out` must be valid.
+ */
+dialtone_result dialtone_sccp_station_new(const dialtone_sccp_station_config *cfg,
+                                          uint64_t now_ms,
+                                          uint64_t seed,
+                                          dialtone_sccp_station **out);
+
+/*
+ Frees a station (NULL is fine).
+
+ # Safety
+ `s` is NULL or came from [`dialtone_sccp_station_new`], not used afterwards.
+ */
+void dialtone_sccp_station_free(dialtone_sccp_station *s);
+
+/*
+ Bytes received on `conn`. `DIALTONE_RESULT_MALFORMED`: garbage, the
+ connection was closed (a `Close` event follows); `_UNEXPECTED`: ignored;
+ `_INVALID_PARAMETER`: unknown connection.
+
+ # Safety
+ `s` is a live station; `buf` valid for `len` bytes.
+ */
+dialtone_result dialtone_sccp_station_handle_input(dialtone_sccp_station *s,
+                                                   uint64_t now_ms,
+                                                   uint32_t conn,
+                                                   const uint8_t *buf,
+                                                   size_t len);
+
+/*
+ A connection event for `conn`.
+
+ # Safety
+ `s` is a live station.
+ */
+dialtone_result dialtone_sccp_station_handle_conn_event(dialtone_sccp_station *s,
+                                                        uint64_t now_ms,
+                                                        uint32_t conn,
+                                                        dialtone_sccp_conn_event ev);
+
+/*
+ Time reached `now_ms`.
+
+ # Safety
+ `s` is a live station.
+ */
+dialtone_result dialtone_sccp_station_handle_timeout(dialtone_sccp_station *s, uint64_t now_ms);
+
+/*
+ Unregisters cleanly (the user's `**#**`).
+
+ # Safety
+ `s` is a live station.
+ */
+dialtone_result dialtone_sccp_station_unregister(dialtone_sccp_station *s, uint64_t now_ms);
+
+/*
+ Writes the next message to send into `buf`: its length in `*out_len`, its
+ connection in `*out_conn`. `_EMPTY` when nothing is queued;
+ `_INSUFFICIENT_SIZE` with the size needed in `*out_len` (1024 always suffices).
+
+ # Safety
+ `s` is a live station; `buf` valid for `len` bytes; out-params valid.
+ */
+dialtone_result dialtone_sccp_station_poll_transmit(dialtone_sccp_station *s,
+                                                    uint8_t *buf,
+                                                    size_t len,
+                                                    size_t *out_len,
+                                                    uint32_t *out_conn);
+
+/*
+ The next event, or `_EMPTY`.
+
+ # Safety
+ `s` is a live station; `out` valid for a write.
+ */
+dialtone_result dialtone_sccp_station_poll_event(dialtone_sccp_station *s,
+                                                 dialtone_sccp_station_event *out);
+
+/*
+ When to call `_handle_timeout` next: `true` and `*out_ms` set, or `false`
+ when no timer is armed.
+
+ # Safety
+ `s` is NULL or a live station; `out_ms` valid for a write.
+ */
+bool dialtone_sccp_station_poll_timeout(const dialtone_sccp_station *s, uint64_t *out_ms);
+
+/*
+ The member the station is registered with, or -1.
+
+ # Safety
+ `s` is NULL or a live station.
+ */
+int32_t dialtone_sccp_station_active_cm(const dialtone_sccp_station *s);
+
+/*
+ Creates a registrar granting `keepalive_secs` (0 = 30; 10–1000).
+
+ # Safety
+ `out` valid for a write.
+ */
+dialtone_result dialtone_sccp_registrar_new(uint32_t keepalive_secs,
+                                            uint64_t now_ms,
+                                            dialtone_sccp_registrar **out);
+
+/*
+ Frees a registrar (NULL is fine).
+
+ # Safety
+ `r` is NULL or came from [`dialtone_sccp_registrar_new`].
+ */
+void dialtone_sccp_registrar_free(dialtone_sccp_registrar *r);
+
+/*
+ Adds a device: `name` (`SEP` + 12 hex), device type, one directory number.
+
+ # Safety
+ `r` live; `name`/`dn` valid for their lengths.
+ */
+dialtone_result dialtone_sccp_registrar_add_device(dialtone_sccp_registrar *r,
+                                                   const uint8_t *name,
+                                                   size_t name_len,
+                                                   uint32_t device_type,
+                                                   const uint8_t *dn,
+                                                   size_t dn_len);
+
+/*
+ Bytes from connection `conn` (opened implicitly). `_MALFORMED`: garbage,
+ the connection was closed.
+
+ # Safety
+ `r` live; `buf` valid for `len` bytes.
+ */
+dialtone_result dialtone_sccp_registrar_handle_input(dialtone_sccp_registrar *r,
+                                                     uint64_t now_ms,
+                                                     uint32_t conn,
+                                                     const uint8_t *buf,
+                                                     size_t len);
+
+/*
+ Connection opened (`DIALTONE_SCCP_CONN_EVENT_CONNECTED`) or closed (any other).
+
+ # Safety
+ `r` live.
+ */
+dialtone_result dialtone_sccp_registrar_handle_conn_event(dialtone_sccp_registrar *r,
+                                                          uint64_t now_ms,
+                                                          uint32_t conn,
+                                                          dialtone_sccp_conn_event ev);
+
+/*
+ Time reached `now_ms`.
+
+ # Safety
+ `r` live.
+ */
+dialtone_result dialtone_sccp_registrar_handle_timeout(dialtone_sccp_registrar *r, uint64_t now_ms);
+
+/*
+ Next message to send (as for the station). Close requests are reported
+ by [`dialtone_sccp_registrar_poll_close`].
+
+ # Safety
+ `r` live; `buf` valid for `len` bytes; out-params valid.
+ */
+dialtone_result dialtone_sccp_registrar_poll_transmit(dialtone_sccp_registrar *r,
+                                                      uint8_t *buf,
+                                                      size_t len,
+                                                      size_t *out_len,
+                                                      uint32_t *out_conn);
+
+/*
+ Drains registrar events; writes the next connection to close into
+ `*out_conn` (`_OK`), or answers `_EMPTY` when no close is pending. Other
+ events are counted in [`dialtone_sccp_registrar_registered_count`].
+
+ # Safety
+ `r` live; `out_conn` valid.
+ */
+dialtone_result dialtone_sccp_registrar_poll_close(dialtone_sccp_registrar *r, uint32_t *out_conn);
+
+/*
+ When to call `_handle_timeout` next.
+
+ # Safety
+ `r` NULL or live; `out_ms` valid.
+ */
+bool dialtone_sccp_registrar_poll_timeout(const dialtone_sccp_registrar *r, uint64_t *out_ms);
+
+/*
+ Devices registered now (0 for NULL).
+
+ # Safety
+ `r` NULL or live.
+ */
+size_t dialtone_sccp_registrar_registered_count(const dialtone_sccp_registrar *r);
 
 #ifdef __cplusplus
 }  // extern "C"

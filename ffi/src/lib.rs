@@ -26,6 +26,7 @@ pub mod dhcp;
 pub mod cnf;
 pub mod sccp;
 pub mod tftp;
+pub mod sccp_station;
 
 /// Result of every fallible C function.
 #[repr(C)]

@@ -557,6 +557,9 @@ struct Conn {
     dead_after: u32,
     gen: u32,
     station_ip: [u8; 4],
+    /// Keepalives received on this registration (folded into the device's
+    /// counters when it ends).
+    keepalives: u32,
     state: ConnState,
     resetting: bool,
     in_service: bool,
@@ -726,7 +729,15 @@ impl<S: DeviceStore> Registrar<S> {
     /// Counters of one device.
     #[must_use]
     pub fn device_counters(&self, device: DeviceName) -> Option<DeviceCounters> {
-        self.counters.get(&device.0).copied()
+        let mut dc = self.counters.get(&device.0).copied()?;
+        if let Some(conn) = self
+            .by_device
+            .get(&device.0)
+            .and_then(|c| self.conns.get(c))
+        {
+            dc.keepalives = dc.keepalives.wrapping_add(conn.keepalives);
+        }
+        Some(dc)
     }
 
     /// Devices registered now.
@@ -826,6 +837,22 @@ impl<S: DeviceStore> Registrar<S> {
         bytes: &[u8],
     ) -> Result<(), InputError> {
         let c = conn.0;
+        // Fast path: one whole KeepAlive on a registered connection at a
+        // message boundary (the steady state of every station).
+        if bytes.len() == 12
+            && bytes.get(..4) == Some(&[4, 0, 0, 0])
+            && bytes.get(8..) == Some(&[0, 0, 0, 0])
+        {
+            if let Some(x) = self.conns.get_mut(&c) {
+                if x.state == ConnState::Registered && x.buf.is_empty() {
+                    x.deadline = now.as_millis().saturating_add(u64::from(x.dead_after));
+                    x.keepalives = x.keepalives.wrapping_add(1);
+                    self.totals.keepalives += 1;
+                    self.out.push_back((conn, Out::KeepAliveAck));
+                    return Ok(());
+                }
+            }
+        }
         if !self.conns.contains_key(&c) {
             self.open(now, c);
         }
@@ -924,7 +951,10 @@ impl<S: DeviceStore> Registrar<S> {
         let Some(&(conn, out)) = self.out.front() else {
             return Ok(None);
         };
-        let negotiated = self.conns.get(&conn.0).map_or(0, |c| c.negotiated);
+        let negotiated = match out {
+            Out::KeepAliveAck => 0, // header version 0 whatever was negotiated
+            _ => self.conns.get(&conn.0).map_or(0, |c| c.negotiated),
+        };
         let len = self.encode(out, negotiated, buf)?;
         self.out.pop_front();
         Ok(Some(Transmit { to: conn, len }))
@@ -977,6 +1007,7 @@ impl<S: DeviceStore> Registrar<S> {
                 gen,
                 station_ip: [0; 4],
                 state: ConnState::AwaitingFirst,
+                keepalives: 0,
                 resetting: false,
                 in_service: false,
                 negotiated: 0,
@@ -1000,6 +1031,7 @@ impl<S: DeviceStore> Registrar<S> {
             let cause = cause.unwrap_or(UnregisterCause::ConnectivityError);
             let dc = self.counters.entry(conn.device).or_default();
             dc.unregistrations += 1;
+            dc.keepalives = dc.keepalives.wrapping_add(conn.keepalives);
             self.events.push_back(Event::Unregistered {
                 conn: ConnId(c),
                 device: DeviceName(conn.device),
@@ -1056,10 +1088,7 @@ impl<S: DeviceStore> Registrar<S> {
                 match state {
                     ConnState::Registered => {
                         conn.deadline = now.as_millis().saturating_add(u64::from(conn.dead_after));
-                        let device = conn.device;
-                        if let Some(dc) = self.counters.get_mut(&device) {
-                            dc.keepalives = dc.keepalives.wrapping_add(1);
-                        }
+                        conn.keepalives = conn.keepalives.wrapping_add(1);
                     }
                     ConnState::AwaitingFirst | ConnState::Standby => {
                         conn.state = ConnState::Standby;
@@ -1138,10 +1167,13 @@ impl<S: DeviceStore> Registrar<S> {
         }
         conn.state = ConnState::Closing;
         let device = conn.device;
+        let kas = core::mem::take(&mut conn.keepalives);
         self.by_device.remove(&device);
         self.totals.registered = self.totals.registered.saturating_sub(1);
         self.totals.unregistered += 1;
-        self.counters.entry(device).or_default().unregistrations += 1;
+        let dc = self.counters.entry(device).or_default();
+        dc.unregistrations += 1;
+        dc.keepalives = dc.keepalives.wrapping_add(kas);
         self.events.push_back(Event::Unregistered {
             conn: ConnId(c),
             device: DeviceName(device),

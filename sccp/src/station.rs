@@ -677,6 +677,18 @@ impl Station {
         let Some(link) = self.link_mut(idx) else {
             return Err(InputError::UnknownConn);
         };
+        // Fast path: one whole KeepAliveAck at a message boundary.
+        if bytes.len() == 12
+            && link.up
+            && link.buf.is_empty()
+            && bytes.get(..4) == Some(&[4, 0, 0, 0])
+            && bytes.get(8..) == Some(&[0, 1, 0, 0])
+        {
+            link.ack_pending = false;
+            link.misses = 0;
+            self.counters.keepalive_acks += 1;
+            return Ok(());
+        }
         if !link.up {
             // Bytes before Connected: treat the connection as up.
             link.up = true;

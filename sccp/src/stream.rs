@@ -68,6 +68,11 @@ impl StreamBuf {
         Ok(())
     }
 
+    /// Whether no partial PDU is held.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.held.is_empty()
+    }
+
     /// Bytes held (a partial PDU).
     #[cfg(test)]
     pub(crate) fn held(&self) -> usize {

@@ -37,7 +37,10 @@ fn register(i: u32) -> Vec<u8> {
 fn memory_per_registered_station_is_at_most_256_bytes_and_keepalives_do_not_allocate() {
     let mut store = MemoryStore::new();
     for i in 0..N {
-        store.insert(DeviceName::from_mac(mac(i)), DeviceRecord::new(DeviceType::Cisco7960, vec![]));
+        store.insert(
+            DeviceName::from_mac(mac(i)),
+            DeviceRecord::new(DeviceType::Cisco7960, vec![]),
+        );
     }
     let regs: Vec<Vec<u8>> = (0..N).map(register).collect();
     let mut buf = [0u8; 1024];
@@ -46,7 +49,8 @@ fn memory_per_registered_station_is_at_most_256_bytes_and_keepalives_do_not_allo
     let base = region.change();
     let base_bytes = base.bytes_allocated as i64 - base.bytes_deallocated as i64;
     for (i, reg) in regs.iter().enumerate() {
-        r.handle_input(Instant::ZERO, ConnId(i as u32), reg).unwrap();
+        r.handle_input(Instant::ZERO, ConnId(i as u32), reg)
+            .unwrap();
         while r.poll_transmit(&mut buf).unwrap().is_some() {}
         while r.poll_event().is_some() {}
     }
