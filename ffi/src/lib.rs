@@ -22,11 +22,11 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-pub mod dhcp;
 pub mod cnf;
+pub mod dhcp;
 pub mod sccp;
-pub mod tftp;
 pub mod sccp_station;
+pub mod tftp;
 
 /// Result of every fallible C function.
 #[repr(C)]
