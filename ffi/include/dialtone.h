@@ -63,6 +63,268 @@ typedef enum {
   DIALTONE_RESULT_PANIC = 10,
 } dialtone_result;
 
+/*
+ Transport of the REGISTERs.
+ */
+typedef enum {
+  /*
+   UDP.
+   */
+  DIALTONE_SIP_TRANSPORT_UDP = 0,
+  /*
+   TCP.
+   */
+  DIALTONE_SIP_TRANSPORT_TCP = 1,
+} dialtone_sip_transport;
+
+/*
+ Keep-alive mode.
+ */
+typedef enum {
+  /*
+   None.
+   */
+  DIALTONE_SIP_KEEPALIVE_NONE = 0,
+  /*
+   CRLF ping (RFC 5626 over TCP, NAT refresh over UDP).
+   */
+  DIALTONE_SIP_KEEPALIVE_CRLF = 1,
+  /*
+   OPTIONS requests.
+   */
+  DIALTONE_SIP_KEEPALIVE_OPTIONS = 2,
+} dialtone_sip_keepalive;
+
+/*
+ Kinds of [`dialtone_sip_event`].
+ */
+typedef enum {
+  /*
+   Registering with `server`.
+   */
+  DIALTONE_SIP_EVENT_KIND_REGISTERING = 0,
+  /*
+   Registered with `server` for `expires_s`.
+   */
+  DIALTONE_SIP_EVENT_KIND_REGISTERED = 1,
+  /*
+   Failed with `cause` (`status` for server errors); retry in `retry_in_ms`.
+   */
+  DIALTONE_SIP_EVENT_KIND_FAILED = 2,
+  /*
+   Unregistered.
+   */
+  DIALTONE_SIP_EVENT_KIND_UNREGISTERED = 3,
+  /*
+   Failed over to `server`.
+   */
+  DIALTONE_SIP_EVENT_KIND_FAILED_OVER = 4,
+  /*
+   The registrar saw us at `server` (public address).
+   */
+  DIALTONE_SIP_EVENT_KIND_PUBLIC_ADDRESS = 5,
+  /*
+   Bind the UDP socket to `local_port`.
+   */
+  DIALTONE_SIP_EVENT_KIND_REBIND = 6,
+  /*
+   Open TCP connection `conn` to `server`.
+   */
+  DIALTONE_SIP_EVENT_KIND_CONNECT = 7,
+  /*
+   Close TCP connection `conn`.
+   */
+  DIALTONE_SIP_EVENT_KIND_CLOSE = 8,
+} dialtone_sip_event_kind;
+
+/*
+ Failure causes.
+ */
+typedef enum {
+  /*
+   Not a failure.
+   */
+  DIALTONE_SIP_FAILURE_NONE = 0,
+  /*
+   No answer (timer F) or keep-alive lost.
+   */
+  DIALTONE_SIP_FAILURE_TIMEOUT = 1,
+  /*
+   403.
+   */
+  DIALTONE_SIP_FAILURE_FORBIDDEN = 2,
+  /*
+   404.
+   */
+  DIALTONE_SIP_FAILURE_NOT_FOUND = 3,
+  /*
+   Credentials rejected.
+   */
+  DIALTONE_SIP_FAILURE_AUTH_FAILED = 4,
+  /*
+   423 not fixed by Min-Expires.
+   */
+  DIALTONE_SIP_FAILURE_TOO_BRIEF = 5,
+  /*
+   408/480/5xx/6xx (`status`).
+   */
+  DIALTONE_SIP_FAILURE_SERVER_ERROR = 6,
+  /*
+   Connection failed or closed.
+   */
+  DIALTONE_SIP_FAILURE_TRANSPORT_ERROR = 7,
+  /*
+   Other final failure (`status`).
+   */
+  DIALTONE_SIP_FAILURE_REJECTED = 8,
+} dialtone_sip_failure;
+
+/*
+ Opaque registering user agent.
+ */
+typedef struct dialtone_sip_ua dialtone_sip_ua;
+
+/*
+ An IPv4 address and port.
+ */
+typedef struct {
+  /*
+   Address octets, most significant first.
+   */
+  uint8_t ip[4];
+  /*
+   Port.
+   */
+  uint16_t port;
+} dialtone_sip_addr;
+
+/*
+ Settings of one account; strings are NUL-terminated UTF-8, optional ones
+ may be NULL.
+ */
+typedef struct {
+  /*
+   Registrars, most preferred first.
+   */
+  const dialtone_sip_addr *registrars;
+  /*
+   Number of registrars (at least 1).
+   */
+  size_t registrars_len;
+  /*
+   User part of the AOR.
+   */
+  const char *user;
+  /*
+   Digest password.
+   */
+  const char *password;
+  /*
+   Domain (NULL: the first registrar's IP).
+   */
+  const char *domain;
+  /*
+   User-Agent (NULL: the library default).
+   */
+  const char *user_agent;
+  /*
+   `+sip.instance` value such as `<urn:uuid:…>` (NULL: none).
+   */
+  const char *instance;
+  /*
+   Local address written in Via and Contact.
+   */
+  dialtone_sip_addr local;
+  /*
+   Transport.
+   */
+  dialtone_sip_transport transport;
+  /*
+   Keep-alive mode.
+   */
+  dialtone_sip_keepalive keepalive;
+  /*
+   Keep-alive interval in seconds (10-60).
+   */
+  uint32_t keepalive_interval_s;
+  /*
+   Requested expiry in seconds.
+   */
+  uint32_t expires_s;
+  /*
+   Random local port range after timeouts; 0/0 = off.
+   */
+  uint16_t random_port_min;
+  /*
+   Upper end of the random port range.
+   */
+  uint16_t random_port_max;
+  /*
+   Return to the first registrar when it answers again.
+   */
+  bool prefer_primary;
+  /*
+   Rewrite the Contact from Via received/rport.
+   */
+  bool received_detection;
+} dialtone_sip_ua_config;
+
+/*
+ Where bytes come from or go to.
+ */
+typedef struct {
+  /*
+   True: the TCP connection `conn`; false: the UDP address `addr`.
+   */
+  bool is_tcp;
+  /*
+   UDP address.
+   */
+  dialtone_sip_addr addr;
+  /*
+   TCP connection id.
+   */
+  uint32_t conn;
+} dialtone_sip_peer;
+
+/*
+ One event; fields not used by `kind` are zero.
+ */
+typedef struct {
+  /*
+   What happened.
+   */
+  dialtone_sip_event_kind kind;
+  /*
+   Registrar or address concerned.
+   */
+  dialtone_sip_addr server;
+  /*
+   Granted expiry (Registered).
+   */
+  uint32_t expires_s;
+  /*
+   Failure cause (Failed).
+   */
+  dialtone_sip_failure cause;
+  /*
+   Status code for ServerError/Rejected.
+   */
+  uint16_t status;
+  /*
+   Next attempt in ms (Failed); `UINT64_MAX` when none is planned.
+   */
+  uint64_t retry_in_ms;
+  /*
+   New local port (Rebind).
+   */
+  uint16_t local_port;
+  /*
+   Connection (Connect, Close).
+   */
+  uint32_t conn;
+} dialtone_sip_event;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -84,6 +346,94 @@ dialtone_result dialtone_result_text(dialtone_result result,
  The library version as a static NUL-terminated string.
  */
 const char *dialtone_version(void);
+
+/*
+ Creates a user agent that starts registering at `now_ms`.
+
+ # Safety
+ `cfg` points to a valid config whose pointers are valid as documented;
+ `out` is valid for a write.
+ */
+dialtone_result dialtone_sip_ua_new(const dialtone_sip_ua_config *cfg,
+                                    uint64_t now_ms,
+                                    uint64_t seed,
+                                    dialtone_sip_ua **out);
+
+/*
+ Bytes from a registrar.
+
+ # Safety
+ `ua` is a live handle; `peer` is valid; `buf` is valid for `len` bytes.
+ */
+dialtone_result dialtone_sip_ua_handle_input(dialtone_sip_ua *ua,
+                                             uint64_t now_ms,
+                                             const dialtone_sip_peer *peer,
+                                             const uint8_t *buf,
+                                             size_t len);
+
+/*
+ A TCP connection event: 0 connected, 1 closed, 2 refused.
+
+ # Safety
+ `ua` is a live handle.
+ */
+dialtone_result dialtone_sip_ua_handle_conn_event(dialtone_sip_ua *ua,
+                                                  uint64_t now_ms,
+                                                  uint32_t conn,
+                                                  uint8_t event);
+
+/*
+ Time reached `now_ms`.
+
+ # Safety
+ `ua` is a live handle.
+ */
+dialtone_result dialtone_sip_ua_handle_timeout(dialtone_sip_ua *ua, uint64_t now_ms);
+
+/*
+ Removes the binding and stops (an `UNREGISTERED` event follows).
+
+ # Safety
+ `ua` is a live handle.
+ */
+dialtone_result dialtone_sip_ua_unregister(dialtone_sip_ua *ua, uint64_t now_ms);
+
+/*
+ Writes the next datagram/stream chunk into `buf`; `EMPTY` when none.
+
+ # Safety
+ `ua` is a live handle; `buf` valid for `len` bytes; outputs valid.
+ */
+dialtone_result dialtone_sip_ua_poll_transmit(dialtone_sip_ua *ua,
+                                              uint8_t *buf,
+                                              size_t len,
+                                              size_t *out_len,
+                                              dialtone_sip_peer *out_peer);
+
+/*
+ The next event; `EMPTY` when none.
+
+ # Safety
+ `ua` is a live handle; `out` valid for a write.
+ */
+dialtone_result dialtone_sip_ua_poll_event(dialtone_sip_ua *ua, dialtone_sip_event *out);
+
+/*
+ When to call `handle_timeout` next; false when nothing is scheduled (or
+ the handle is NULL/poisoned).
+
+ # Safety
+ `ua` is NULL or a live handle; `out_ms` valid for a write.
+ */
+bool dialtone_sip_ua_poll_timeout(const dialtone_sip_ua *ua, uint64_t *out_ms);
+
+/*
+ Frees a user agent (NULL is fine).
+
+ # Safety
+ `ua` is NULL or a handle from `dialtone_sip_ua_new` not freed before.
+ */
+void dialtone_sip_ua_free(dialtone_sip_ua *ua);
 
 #ifdef __cplusplus
 }  // extern "C"

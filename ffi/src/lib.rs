@@ -22,6 +22,8 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+pub mod sip;
+
 /// Result of every fallible C function.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
