@@ -13,6 +13,11 @@
 #include <stdint.h>
 
 /*
+ Addresses per list in [`dialtone_dhcp_lease`].
+ */
+#define DIALTONE_DHCP_LIST_CAP 8
+
+/*
  Result of every fallible C function.
  */
 typedef enum {
@@ -62,6 +67,74 @@ typedef enum {
    */
   DIALTONE_RESULT_PANIC = 10,
 } dialtone_result;
+
+/*
+ Kind of a [`dialtone_dhcp_event`].
+ */
+typedef enum {
+  /*
+   `from` -> `to` for `reason` (a `Reason` code, see below).
+   */
+  DIALTONE_DHCP_EVENT_KIND_STATE_CHANGED,
+  /*
+   A new lease in `lease`: configure the interface.
+   */
+  DIALTONE_DHCP_EVENT_KIND_BOUND,
+  /*
+   The lease was extended; `lease` holds it.
+   */
+  DIALTONE_DHCP_EVENT_KIND_RENEWED,
+  /*
+   Stop using `address` (`reason`).
+   */
+  DIALTONE_DHCP_EVENT_KIND_LEASE_LOST,
+  /*
+   Probe `address`, then call `dialtone_dhcp_client_conflict_check`.
+   */
+  DIALTONE_DHCP_EVENT_KIND_CHECK_ADDRESS,
+} dialtone_dhcp_event_kind;
+
+/*
+ The client's state (RFC 2131 §4.4 plus STOPPED after a release).
+ */
+typedef enum {
+  /*
+   INIT
+   */
+  DIALTONE_DHCP_STATE_INIT,
+  /*
+   SELECTING
+   */
+  DIALTONE_DHCP_STATE_SELECTING,
+  /*
+   REQUESTING
+   */
+  DIALTONE_DHCP_STATE_REQUESTING,
+  /*
+   BOUND
+   */
+  DIALTONE_DHCP_STATE_BOUND,
+  /*
+   RENEWING
+   */
+  DIALTONE_DHCP_STATE_RENEWING,
+  /*
+   REBINDING
+   */
+  DIALTONE_DHCP_STATE_REBINDING,
+  /*
+   INIT-REBOOT
+   */
+  DIALTONE_DHCP_STATE_INIT_REBOOT,
+  /*
+   REBOOTING
+   */
+  DIALTONE_DHCP_STATE_REBOOTING,
+  /*
+   Released
+   */
+  DIALTONE_DHCP_STATE_STOPPED,
+} dialtone_dhcp_state;
 
 /*
  Transport of the REGISTERs.
@@ -180,9 +253,334 @@ typedef enum {
 } dialtone_sip_failure;
 
 /*
+ Kind of a [`dialtone_tftp_event`].
+ */
+typedef enum {
+  /*
+   Parameters fixed: `blksize`, `windowsize`.
+   */
+  DIALTONE_TFTP_EVENT_KIND_NEGOTIATED = 0,
+  /*
+   The server refused the options (ERROR 8); the request is resent
+   without them.
+   */
+  DIALTONE_TFTP_EVENT_KIND_OPTIONS_REJECTED = 1,
+  /*
+   The server announced the file size: `value`.
+   */
+  DIALTONE_TFTP_EVENT_KIND_TRANSFER_SIZE = 2,
+  /*
+   File bytes `data[0..data_len]` at `offset`.
+   */
+  DIALTONE_TFTP_EVENT_KIND_DATA = 3,
+  /*
+   Bytes acknowledged so far (write transfers): `value`.
+   */
+  DIALTONE_TFTP_EVENT_KIND_PROGRESS = 4,
+  /*
+   Success; the file has `value` bytes.
+   */
+  DIALTONE_TFTP_EVENT_KIND_COMPLETE = 5,
+  /*
+   The server sent ERROR `error_code` (1 = File Not Found).
+   */
+  DIALTONE_TFTP_EVENT_KIND_REMOTE_ERROR = 6,
+  /*
+   No answer after the retry limit.
+   */
+  DIALTONE_TFTP_EVENT_KIND_TIMED_OUT = 7,
+  /*
+   The server broke the protocol or sent an unacceptable OACK.
+   */
+  DIALTONE_TFTP_EVENT_KIND_PROTOCOL_ERROR = 8,
+} dialtone_tftp_event_kind;
+
+/*
+ Opaque DHCP client handle.
+ */
+typedef struct dialtone_dhcp_client dialtone_dhcp_client;
+
+/*
+ An SCCP stream framer (opaque). Create with [`dialtone_sccp_framer_new`],
+ free with [`dialtone_sccp_framer_free`].
+ */
+typedef struct dialtone_sccp_framer dialtone_sccp_framer;
+
+/*
  Opaque registering user agent.
  */
 typedef struct dialtone_sip_ua dialtone_sip_ua;
+
+/*
+ An opaque TFTP client (one transfer).
+ */
+typedef struct dialtone_tftp_client dialtone_tftp_client;
+
+/*
+ Client settings.
+ */
+typedef struct {
+  /*
+   The interface's Ethernet address.
+   */
+  uint8_t mac[6];
+  /*
+   Skip the random 1-10 s initial delay (RFC 2131 §4.4.1).
+   */
+  bool no_initial_delay;
+  /*
+   Emit `DIALTONE_DHCP_EVENT_KIND_CHECK_ADDRESS` and wait for
+   `dialtone_dhcp_client_conflict_check` before BOUND.
+   */
+  bool conflict_check;
+} dialtone_dhcp_config;
+
+/*
+ A lease; addresses in host byte order.
+ */
+typedef struct {
+  /*
+   `yiaddr`.
+   */
+  uint32_t address;
+  /*
+   Option 1 (0 when absent).
+   */
+  uint32_t subnet_mask;
+  /*
+   Option 3, first `routers_count` entries.
+   */
+  uint32_t routers[DIALTONE_DHCP_LIST_CAP];
+  /*
+   Number of routers.
+   */
+  size_t routers_count;
+  /*
+   Option 6.
+   */
+  uint32_t dns[DIALTONE_DHCP_LIST_CAP];
+  /*
+   Number of DNS servers.
+   */
+  size_t dns_count;
+  /*
+   Option 150 TFTP servers, in order.
+   */
+  uint32_t tftp[DIALTONE_DHCP_LIST_CAP];
+  /*
+   Number of option-150 servers.
+   */
+  size_t tftp_count;
+  /*
+   `siaddr`.
+   */
+  uint32_t next_server;
+  /*
+   Option 54.
+   */
+  uint32_t server_id;
+  /*
+   Option 51 in seconds (`UINT32_MAX` = infinite).
+   */
+  uint32_t lease_secs;
+  /*
+   T1 in seconds (0 when infinite).
+   */
+  uint32_t t1_secs;
+  /*
+   T2 in seconds (0 when infinite).
+   */
+  uint32_t t2_secs;
+} dialtone_dhcp_lease;
+
+/*
+ One client event.
+ */
+typedef struct {
+  /*
+   What happened.
+   */
+  dialtone_dhcp_event_kind kind;
+  /*
+   Previous state (STATE_CHANGED).
+   */
+  dialtone_dhcp_state from;
+  /*
+   New state (STATE_CHANGED).
+   */
+  dialtone_dhcp_state to;
+  /*
+   Reason (STATE_CHANGED, LEASE_LOST): 0 delay elapsed, 1 offer, 2 ack,
+   3 nak, 4 requests exhausted, 5 T1, 6 T2, 7 lease expired, 8 address
+   in use, 9 released, 10 restarted.
+   */
+  uint8_t reason;
+  /*
+   Address (LEASE_LOST, CHECK_ADDRESS), host byte order.
+   */
+  uint32_t address;
+  /*
+   The lease (BOUND, RENEWED).
+   */
+  dialtone_dhcp_lease lease;
+} dialtone_dhcp_event;
+
+/*
+ One complete SCCP message found by the framer.
+ */
+typedef struct {
+  /*
+   The whole message (12-byte header + body).
+   */
+  const uint8_t *bytes;
+  /*
+   Length of `bytes`.
+   */
+  size_t len;
+  /*
+   Header length field (message id + body).
+   */
+  uint32_t length;
+  /*
+   Header version field.
+   */
+  uint32_t header_version;
+  /*
+   Message id.
+   */
+  uint32_t message_id;
+} dialtone_sccp_frame;
+
+/*
+ A decoded message: the header, and the fields of the registration
+ messages. Fields of other kinds are zero / NULL. Every pointer points
+ into the buffer given to [`dialtone_sccp_decode`]; texts are not
+ NUL-terminated (use the `_len`).
+ */
+typedef struct {
+  /*
+   Message id.
+   */
+  uint32_t message_id;
+  /*
+   Header version field.
+   */
+  uint32_t header_version;
+  /*
+   Body (after the 12-byte header).
+   */
+  const uint8_t *body;
+  /*
+   Length of `body`.
+   */
+  size_t body_len;
+  /*
+   Register, RegisterTokenReq, ConfigStat: device name.
+   */
+  const uint8_t *device_name;
+  /*
+   Length of `device_name`.
+   */
+  size_t device_name_len;
+  /*
+   Register: station instance.
+   */
+  uint32_t instance;
+  /*
+   Register, RegisterTokenReq: device type.
+   */
+  uint32_t device_type;
+  /*
+   Register: station IPv4 address, network order.
+   */
+  uint8_t station_ip[4];
+  /*
+   Register: max streams.
+   */
+  uint32_t max_streams;
+  /*
+   Register: highest protocol version (0 when the form has none);
+   RegisterAck: negotiated version.
+   */
+  uint8_t protocol_version;
+  /*
+   Register: firmware load name (forms of 124 bytes and more).
+   */
+  const uint8_t *load_name;
+  /*
+   Length of `load_name`.
+   */
+  size_t load_name_len;
+  /*
+   RegisterAck: keepalive interval, seconds.
+   */
+  uint32_t keepalive_interval;
+  /*
+   RegisterAck: standby keepalive interval, seconds.
+   */
+  uint32_t secondary_keepalive_interval;
+  /*
+   RegisterReject, DisplayText: the text (may hold label escapes).
+   */
+  const uint8_t *text;
+  /*
+   Length of `text`.
+   */
+  size_t text_len;
+  /*
+   RegisterReject: the cause recognised from the text (see
+   [`dialtone_sccp_reject_reason`]); 0 when not recognised.
+   */
+  uint32_t reject_reason;
+  /*
+   Single-value messages (Reset type, UnregisterAck status,
+   RegisterTokenReject wait time, LineStatReq line, IpPort port,
+   RegisterAvailableLines, Unregister reason): the value.
+   */
+  uint32_t value;
+} dialtone_sccp_message;
+
+/*
+ What a station says about itself in a Register.
+ */
+typedef struct {
+  /*
+   Device name, NUL-terminated, at most 15 characters (`SEP` + 12 hex digits).
+   */
+  const char *device_name;
+  /*
+   Station instance (1 for phones).
+   */
+  uint32_t instance;
+  /*
+   Station IPv4 address, network order.
+   */
+  uint8_t station_ip[4];
+  /*
+   Device type (e.g. 7 for a 7960, 436 for a 7965).
+   */
+  uint32_t device_type;
+  /*
+   Max streams.
+   */
+  uint32_t max_streams;
+  /*
+   Highest protocol version supported (e.g. 20).
+   */
+  uint8_t protocol_version;
+  /*
+   MAC address.
+   */
+  uint8_t mac[6];
+  /*
+   Max number of lines.
+   */
+  uint32_t max_lines;
+  /*
+   Firmware load name, NUL-terminated (at most 31 characters), or NULL.
+   */
+  const char *load_name;
+} dialtone_sccp_register;
 
 /*
  An IPv4 address and port.
@@ -325,6 +723,95 @@ typedef struct {
   uint32_t conn;
 } dialtone_sip_event;
 
+/*
+ Client settings; 0 / false = option not proposed.
+ */
+typedef struct {
+  /*
+   `blksize` to propose (8..65464), 0 for none.
+   */
+  uint16_t blksize;
+  /*
+   `windowsize` to propose (1..65535), 0 for none.
+   */
+  uint16_t windowsize;
+  /*
+   `timeout` in seconds to propose (1..255), 0 for none.
+   */
+  uint8_t timeout_s;
+  /*
+   Ask for the transfer size (`tsize`).
+   */
+  bool tsize;
+  /*
+   First retransmission timeout in milliseconds; 0 for the default
+   (1000, doubled per consecutive timeout).
+   */
+  uint32_t retransmit_ms;
+  /*
+   Retransmissions of one packet before giving up; 0 for the default (5).
+   */
+  uint8_t max_retransmits;
+} dialtone_tftp_client_config;
+
+/*
+ A UDP endpoint: `family` 4 (address in `ip[0..4]`) or 6 (`ip[0..16]`),
+ `port` in host order.
+ */
+typedef struct {
+  /*
+   4 or 6.
+   */
+  uint8_t family;
+  /*
+   Address bytes in network order.
+   */
+  uint8_t ip[16];
+  /*
+   Port, host order.
+   */
+  uint16_t port;
+} dialtone_udp_addr;
+
+/*
+ One event of the client. `data` points into the client and stays valid
+ until the next call on the same handle.
+ */
+typedef struct {
+  /*
+   What happened.
+   */
+  dialtone_tftp_event_kind kind;
+  /*
+   Offset of `data` in the file (`Data`).
+   */
+  uint64_t offset;
+  /*
+   File bytes (`Data`), else NULL.
+   */
+  const uint8_t *data;
+  /*
+   Length of `data`.
+   */
+  size_t data_len;
+  /*
+   Size or byte count (`TransferSize`, `Progress`, `Complete`).
+   */
+  uint64_t value;
+  /*
+   TFTP error code (`RemoteError`).
+   */
+  uint16_t error_code;
+  /*
+   Block size in effect (`Negotiated`).
+   */
+  uint16_t blksize;
+  /*
+   Window size in effect (`Negotiated`).
+   */
+  uint16_t windowsize;
+} dialtone_tftp_event;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -346,6 +833,295 @@ dialtone_result dialtone_result_text(dialtone_result result,
  The library version as a static NUL-terminated string.
  */
 const char *dialtone_version(void);
+
+/*
+ Reads a DHCP message (BOOTP header, no UDP/IP) and writes its option 150
+ TFTP server addresses (host byte order, e.g. 10.0.0.1 = 0x0A000001), in
+ order, into `out_addrs` (at most `cap`), their total number into
+ `*out_count` and the message type (option 53, 0 when absent) into
+ `*out_type`.
+
+ Returns `MALFORMED` for undecodable input, `INSUFFICIENT_SIZE` when `cap`
+ is smaller than the list (`*out_count` then holds the size needed).
+
+ # Safety
+ `buf` is valid for `len` bytes; `out_addrs` for `cap` writes; the other
+ pointers for one write each.
+ */
+dialtone_result dialtone_dhcp_tftp_servers(const uint8_t *buf,
+                                           size_t len,
+                                           uint32_t *out_addrs,
+                                           size_t cap,
+                                           size_t *out_count,
+                                           uint8_t *out_type);
+
+/*
+ Creates a client in INIT at `now_ms`; randomness from `seed`.
+
+ # Safety
+ `cfg` valid for a read; `out` valid for a write.
+ */
+dialtone_result dialtone_dhcp_client_new(const dialtone_dhcp_config *cfg,
+                                         uint64_t now_ms,
+                                         uint64_t seed,
+                                         dialtone_dhcp_client **out);
+
+/*
+ A datagram that arrived on UDP port 68 from `from_ip` (host order).
+ `MALFORMED` for undecodable input, `UNEXPECTED` for a reply the client
+ ignores (other transaction, wrong state); the state is unchanged then.
+
+ # Safety
+ `c` is a live handle; `buf` valid for `len` bytes.
+ */
+dialtone_result dialtone_dhcp_client_handle_input(dialtone_dhcp_client *c,
+                                                  uint64_t now_ms,
+                                                  uint32_t from_ip,
+                                                  const uint8_t *buf,
+                                                  size_t len);
+
+/*
+ Time reached `now_ms`.
+
+ # Safety
+ `c` is a live handle.
+ */
+dialtone_result dialtone_dhcp_client_handle_timeout(dialtone_dhcp_client *c, uint64_t now_ms);
+
+/*
+ Answer to CHECK_ADDRESS: `in_use` true sends a DECLINE.
+
+ # Safety
+ `c` is a live handle.
+ */
+dialtone_result dialtone_dhcp_client_conflict_check(dialtone_dhcp_client *c,
+                                                    uint64_t now_ms,
+                                                    bool in_use);
+
+/*
+ Releases the lease (unicast RELEASE) and stops.
+
+ # Safety
+ `c` is a live handle.
+ */
+dialtone_result dialtone_dhcp_client_release(dialtone_dhcp_client *c, uint64_t now_ms);
+
+/*
+ Writes the next datagram into `buf`: send `*out_len` bytes from port 68
+ to `*out_ip` (host order) port 67. `EMPTY` when nothing is queued,
+ `INSUFFICIENT_SIZE` (with `*out_len` = size needed) when `buf` is short.
+
+ # Safety
+ `c` is a live handle; `buf` valid for `len` writes; outs for one write.
+ */
+dialtone_result dialtone_dhcp_client_poll_transmit(dialtone_dhcp_client *c,
+                                                   uint8_t *buf,
+                                                   size_t len,
+                                                   size_t *out_len,
+                                                   uint32_t *out_ip);
+
+/*
+ The next event, or `EMPTY`.
+
+ # Safety
+ `c` is a live handle; `out` valid for a write.
+ */
+dialtone_result dialtone_dhcp_client_poll_event(dialtone_dhcp_client *c, dialtone_dhcp_event *out);
+
+/*
+ When to call `handle_timeout` next: true and `*out_ms` set, or false
+ (no deadline, NULL or poisoned handle).
+
+ # Safety
+ `c` is NULL or a live handle; `out_ms` valid for a write.
+ */
+bool dialtone_dhcp_client_poll_timeout(const dialtone_dhcp_client *c, uint64_t *out_ms);
+
+/*
+ Frees a client (NULL is fine).
+
+ # Safety
+ `c` is NULL or a handle from `dialtone_dhcp_client_new`, freed once.
+ */
+void dialtone_dhcp_client_free(dialtone_dhcp_client *c);
+
+/*
+ Creates a framer. `max_body` is the largest body accepted (0 for the
+ default, 4096 bytes).
+
+ # Safety
+ `out` must be valid for a write.
+ */
+dialtone_result dialtone_sccp_framer_new(size_t max_body, dialtone_sccp_framer **out);
+
+/*
+ Frees a framer (NULL is fine).
+
+ # Safety
+ `framer` is NULL or came from [`dialtone_sccp_framer_new`] and is not used
+ afterwards.
+ */
+void dialtone_sccp_framer_free(dialtone_sccp_framer *framer);
+
+/*
+ Feeds the next `len` bytes of the TCP stream. All bytes are consumed: a
+ trailing partial message is kept inside the framer. Then call
+ [`dialtone_sccp_framer_next`] until it answers `DIALTONE_RESULT_EMPTY`.
+
+ Frames that lie whole in `buf` are not copied: their views point into
+ `buf`, which must stay valid and unchanged until the next push. Frames
+ not yet taken by `_next` are discarded by the next push.
+
+ # Safety
+ `framer` is a live framer; `buf` is valid for `len` bytes.
+ */
+dialtone_result dialtone_sccp_framer_push(dialtone_sccp_framer *framer,
+                                          const uint8_t *buf,
+                                          size_t len);
+
+/*
+ Takes the next complete message of the last push.
+
+ Returns `DIALTONE_RESULT_OK` with `*out` filled, `DIALTONE_RESULT_EMPTY`
+ when no complete message is left (feed more bytes), `_OVERSIZED` for a
+ message above the limit (the framer skips it by itself and framing goes
+ on), or `_MUST_CLOSE` when the stream lost its framing (length below 4):
+ the connection must be closed.
+
+ # Safety
+ `framer` is a live framer; `out` is valid for a write.
+ */
+dialtone_result dialtone_sccp_framer_next(dialtone_sccp_framer *framer, dialtone_sccp_frame *out);
+
+/*
+ Bytes of a partial message held by the framer.
+
+ # Safety
+ `framer` is NULL or a live framer.
+ */
+size_t dialtone_sccp_framer_held(const dialtone_sccp_framer *framer);
+
+/*
+ Decodes one whole message (as returned by the framer) into `*out`,
+ without copying: the pointers in `*out` point into `buf`.
+
+ Unknown message ids decode (only the header fields and the body are
+ set). Returns `_INCOMPLETE` when `buf` is shorter than its length field
+ says or shorter than the message's layout, `_MALFORMED` otherwise.
+
+ # Safety
+ `buf` is valid for `len` bytes; `out` is valid for a write.
+ */
+dialtone_result dialtone_sccp_decode(const uint8_t *buf, size_t len, dialtone_sccp_message *out);
+
+/*
+ Encodes a Register (the 124-byte form of protocol 17 and later, or the
+ 68-byte form below 17) with header version 0.
+
+ On `_INSUFFICIENT_SIZE`, `*out_len` holds the size required.
+
+ # Safety
+ `reg` valid for a read (its strings NUL-terminated); `buf` valid for
+ `len` bytes; `out_len` valid for a write.
+ */
+dialtone_result dialtone_sccp_encode_register(const dialtone_sccp_register *reg,
+                                              uint8_t *buf,
+                                              size_t len,
+                                              size_t *out_len);
+
+/*
+ Encodes a RegisterAck (header version 0).
+
+ # Safety
+ `date_template` NUL-terminated (at most 6 characters) or NULL; `buf`
+ valid for `len` bytes; `out_len` valid for a write.
+ */
+dialtone_result dialtone_sccp_encode_register_ack(uint32_t keepalive_secs,
+                                                  const char *date_template,
+                                                  uint32_t secondary_keepalive_secs,
+                                                  uint8_t protocol_version,
+                                                  uint8_t *buf,
+                                                  size_t len,
+                                                  size_t *out_len);
+
+/*
+ Encodes a RegisterReject carrying `text` (at most 31 characters).
+
+ # Safety
+ `text` NUL-terminated; `buf` valid for `len` bytes; `out_len` valid for a write.
+ */
+dialtone_result dialtone_sccp_encode_register_reject(const char *text,
+                                                     uint32_t header_version,
+                                                     uint8_t *buf,
+                                                     size_t len,
+                                                     size_t *out_len);
+
+/*
+ Encodes a RegisterTokenReq (36-byte form) for fallback to a
+ higher-priority CallManager. `station_ip` points to 4 bytes (network order).
+
+ # Safety
+ `device_name` NUL-terminated; `station_ip` valid for 4 bytes; `buf`
+ valid for `len` bytes; `out_len` valid for a write.
+ */
+dialtone_result dialtone_sccp_encode_register_token_req(const char *device_name,
+                                                        uint32_t instance,
+                                                        const uint8_t *station_ip,
+                                                        uint32_t device_type,
+                                                        uint32_t header_version,
+                                                        uint8_t *buf,
+                                                        size_t len,
+                                                        size_t *out_len);
+
+/*
+ Encodes a message without a body (KeepAlive 0x0000, KeepAliveAck 0x0100,
+ ButtonTemplateReq 0x000E, ConfigStatReq 0x000C, TimeDateReq 0x000D,
+ SoftKeyTemplateReq 0x0028, SoftKeySetReq 0x0025, CapabilitiesReq 0x009B,
+ RegisterTokenAck 0x011A, Unregister 0x0027, …) with the given header
+ version.
+
+ # Safety
+ `buf` valid for `len` bytes; `out_len` valid for a write.
+ */
+dialtone_result dialtone_sccp_encode_empty(uint32_t message_id,
+                                           uint32_t header_version,
+                                           uint8_t *buf,
+                                           size_t len,
+                                           size_t *out_len);
+
+/*
+ Encodes a message whose body is one 32-bit value (LineStatReq 0x000B,
+ RegisterAvailableLines 0x002D, IpPort 0x0002, Reset 0x009F,
+ UnregisterAck 0x0118, RegisterTokenReject 0x011B, …).
+
+ # Safety
+ `buf` valid for `len` bytes; `out_len` valid for a write.
+ */
+dialtone_result dialtone_sccp_encode_word(uint32_t message_id,
+                                          uint32_t header_version,
+                                          uint32_t value,
+                                          uint8_t *buf,
+                                          size_t len,
+                                          size_t *out_len);
+
+/*
+ The header version to put on message `message_id` given the negotiated
+ protocol version (0 before RegisterAck) and whether it goes to a standby
+ CallManager (sccp.md §1.3).
+ */
+uint32_t dialtone_sccp_header_version(uint32_t message_id, uint8_t negotiated, bool standby);
+
+/*
+ The reject cause a RegisterReject text carries: 1 unsupported model,
+ 2 device unknown, 3 database configuration error, 5 max devices
+ exceeded, 14 malformed Register, 15 protocol mismatch, 16 device not
+ active, 32 device type mismatch ("Version Error"), 1001 duplicate
+ registration; 0 when the text is not one of these.
+
+ # Safety
+ `text` valid for `len` bytes.
+ */
+uint32_t dialtone_sccp_reject_reason(const uint8_t *text, size_t len);
 
 /*
  Creates a user agent that starts registering at `now_ms`.
@@ -434,6 +1210,91 @@ bool dialtone_sip_ua_poll_timeout(const dialtone_sip_ua *ua, uint64_t *out_ms);
  `ua` is NULL or a handle from `dialtone_sip_ua_new` not freed before.
  */
 void dialtone_sip_ua_free(dialtone_sip_ua *ua);
+
+/*
+ Starts downloading `name[0..name_len]` (UTF-8) from `server`; the request
+ is ready in `_poll_transmit`.
+
+ # Safety
+ `cfg` NULL (defaults) or valid; `server` and `out` valid; `name` valid
+ for `name_len` bytes.
+ */
+dialtone_result dialtone_tftp_client_new_read(const dialtone_tftp_client_config *cfg,
+                                              const dialtone_udp_addr *server,
+                                              const uint8_t *name,
+                                              size_t name_len,
+                                              uint64_t now_ms,
+                                              dialtone_tftp_client **out);
+
+/*
+ A datagram `buf[0..len]` arrived from `from`. `DIALTONE_RESULT_MALFORMED`
+ or `_UNEXPECTED` mean it was ignored (the transfer goes on).
+
+ # Safety
+ `c` a live handle; `from` valid; `buf` valid for `len` bytes.
+ */
+dialtone_result dialtone_tftp_client_handle_input(dialtone_tftp_client *c,
+                                                  uint64_t now_ms,
+                                                  const dialtone_udp_addr *from,
+                                                  const uint8_t *buf,
+                                                  size_t len);
+
+/*
+ Time reached `now_ms`.
+
+ # Safety
+ `c` a live handle (NULL is ignored).
+ */
+void dialtone_tftp_client_handle_timeout(dialtone_tftp_client *c, uint64_t now_ms);
+
+/*
+ Writes the next datagram into `buf[0..len]`: `*out_len` bytes to send to
+ `*out_to`. `DIALTONE_RESULT_EMPTY` when there is none;
+ `DIALTONE_RESULT_INSUFFICIENT_SIZE` sets `*out_len` to the size needed
+ (blksize + 4 always suffices).
+
+ # Safety
+ `c` a live handle; `buf` valid for `len` writable bytes; `out_len` and
+ `out_to` valid.
+ */
+dialtone_result dialtone_tftp_client_poll_transmit(dialtone_tftp_client *c,
+                                                   uint8_t *buf,
+                                                   size_t len,
+                                                   size_t *out_len,
+                                                   dialtone_udp_addr *out_to);
+
+/*
+ The next event into `*out`; `DIALTONE_RESULT_EMPTY` when there is none.
+
+ # Safety
+ `c` a live handle; `out` valid.
+ */
+dialtone_result dialtone_tftp_client_poll_event(dialtone_tftp_client *c, dialtone_tftp_event *out);
+
+/*
+ When to call `_handle_timeout` next, into `*out_ms`; false when no timer
+ runs (the transfer is over).
+
+ # Safety
+ `c` a live handle; `out_ms` valid.
+ */
+bool dialtone_tftp_client_poll_timeout(const dialtone_tftp_client *c, uint64_t *out_ms);
+
+/*
+ True once the transfer succeeded or failed.
+
+ # Safety
+ `c` a live handle (NULL answers true).
+ */
+bool dialtone_tftp_client_is_finished(const dialtone_tftp_client *c);
+
+/*
+ Frees a client; NULL is fine.
+
+ # Safety
+ `c` NULL or a live handle, not used afterwards.
+ */
+void dialtone_tftp_client_free(dialtone_tftp_client *c);
 
 #ifdef __cplusplus
 }  // extern "C"

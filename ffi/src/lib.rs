@@ -22,7 +22,10 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+pub mod dhcp;
+pub mod sccp;
 pub mod sip;
+pub mod tftp;
 
 /// Result of every fallible C function.
 #[repr(C)]

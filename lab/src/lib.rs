@@ -13,5 +13,9 @@
 
 pub mod capture;
 pub mod clock;
+pub mod cnf;
+pub mod demo;
 pub mod sccp;
+pub mod tftp;
+pub mod dhcp;
 pub mod sip;

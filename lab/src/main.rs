@@ -18,9 +18,24 @@ enum Command {
     /// Skinny (SCCP): decode captures.
     #[command(subcommand)]
     Sccp(dialtone_lab::sccp::Command),
+    /// TFTP server over a directory, and client.
+    Tftp {
+        #[command(subcommand)]
+        command: dialtone_lab::tftp::TftpCommand,
+    },
+    /// DHCP: lease on an interface, or option bytes and server config lines.
+    Dhcp {
+        #[command(subcommand)]
+        cmd: dialtone_lab::dhcp::DhcpCmd,
+    },
+    /// Phone configuration files: check, show, render a TFTP root.
+    #[command(subcommand)]
+    Cnf(dialtone_lab::cnf::Command),
     /// SIP registration: a registering phone and a registrar.
     #[command(subcommand)]
     Sip(dialtone_lab::sip::Command),
+    /// Two registrars and 1,000 stations on loopback: failover and fallback.
+    Demo(dialtone_lab::demo::Args),
     /// Summarise a pcap/pcapng file: packets, TCP/UDP conversations.
     Capture {
         /// The capture file.
@@ -31,9 +46,13 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Capture { file } => capture_summary(&file),
         Command::Sccp(cmd) => dialtone_lab::sccp::run(cmd),
+        Command::Tftp { command } => dialtone_lab::tftp::run(command),
+        Command::Dhcp { cmd } => dialtone_lab::dhcp::run(cmd),
+        Command::Cnf(cmd) => dialtone_lab::cnf::run(cmd),
         Command::Sip(cmd) => dialtone_lab::sip::run(cmd),
+        Command::Demo(args) => dialtone_lab::demo::run(&args),
+        Command::Capture { file } => capture_summary(&file),
     };
     match result {
         Ok(code) => code,

@@ -2,6 +2,9 @@
 
 use crate::{Frame, Framer, Message};
 
+#[cfg(feature = "std")]
+pub use crate::fuzzing_fsm::{registrar_script, station_script};
+
 /// Decode one PDU; when it decodes, encode it again and check the bytes and
 /// the re-decoded message are the same.
 pub fn decode_roundtrip(data: &[u8]) {

@@ -7,7 +7,35 @@
 //!
 //! It is **not** a network stack: no sockets, no clock, no threads, no
 //! allocation on the decode path. The crate is `#![no_std]`; drivers feed it
-//! bytes and send the bytes it writes.
+//! bytes and send the bytes it writes. The phone (station) and call-manager
+//! (registrar) state machines build on it.
+//!
+//! ## What is where
+//!
+//! * [`Framer`]: TCP stream → complete PDUs. PDUs contiguous in the input are
+//!   borrowed, never copied; only a partial PDU is copied, into a fixed
+//!   in-struct buffer (no allocation). Length < 4 → close
+//!   ([`FramerError::InvalidLength`]); body > [`Config::max_body`] (default
+//!   4 KiB) → skipped ([`FramerError::Oversized`] says how many bytes);
+//!   [`Framer::needed`] reports "need N more".
+//! * [`Frame`]: a checked 12-byte header + body view.
+//! * [`Message`]: one variant per message id whose layout is known, holding
+//!   zero-copy views of little-endian `#[repr(C)]` structs ([`types`]);
+//!   other ids are [`Message::Unknown`]. Body sizes: the smallest known form
+//!   is required, the largest form that fits is decoded, extra bytes are kept
+//!   so `emit` reproduces the input exactly (see [`types`]).
+//! * Encoding: [`Message::emit_with_version`] into `&mut [u8]` (exactly
+//!   [`Message::buffer_len`] bytes; on error nothing is written) or
+//!   [`Message::emit_buf`] into a `bytes::BufMut`; the header version comes
+//!   from [`header_version_for`], the negotiated version from
+//!   [`negotiate_version`].
+//! * Texts: [`Str`] fields give `&str` for plain ASCII ([`Str::as_str`]),
+//!   raw bytes ([`Str::bytes`]), and display-label escapes
+//!   ([`Str::segments`], [`render`]).
+//! * Enumerations with an `Unknown(u32)` fallback: [`DeviceType`] (with
+//!   [`DeviceType::from_model`]), [`ResetType`], [`ProtocolVersion`],
+//!   [`AlarmSeverity`], [`UnregisterStatus`], [`UnregisterReason`], and the
+//!   registrar's [`RejectReason`] ↔ RegisterReject texts.
 //!
 //! ```
 //! use dialtone_sccp::{Framer, Message, header_version_for, id};
@@ -56,9 +84,12 @@
 //!
 //! ## Specification
 //!
-//! The project's fact sheet `sccp.md` (framing §1, layouts §2, enumerations
-//! §3), restated from Wireshark's skinny dissector, chan-sccp, Asterisk and
-//! real captures; registrar reject causes from `phone-boot.md` §2.5.
+//! SCCP has no public specification. The layouts, enumerations and
+//! behaviours here follow the project's fact sheet `sccp.md` (framing §1,
+//! layouts §2, enumerations §3), restated from the Wireshark skinny dissector,
+//! chan-sccp, Asterisk, FreeSWITCH and real captures, and are checked against
+//! tshark 4.0.17 in this crate's tests; registrar reject causes follow
+//! `phone-boot.md` §2.5 (CISCO-CCM-MIB `CcmDevRegFailCauseCode`).
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -73,6 +104,17 @@ pub mod error;
 pub mod version;
 pub mod wire;
 
+#[cfg(all(any(test, feature = "fuzzing"), feature = "std"))]
+mod fuzzing_fsm;
+#[cfg(feature = "std")]
+pub mod registrar;
+#[cfg(feature = "alloc")]
+pub mod station;
+#[cfg(feature = "alloc")]
+mod stream;
+#[cfg(feature = "alloc")]
+pub use stream::StreamError;
+
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -84,7 +126,7 @@ pub use enums::{
 pub use error::{DecodeError, FramerError, Recovery};
 pub use version::{header_version_for, negotiate_version};
 pub use wire::framer::{Config, Framer, Frames, DEFAULT_MAX_BODY};
-pub use wire::labels::{LabelTable, Segment, Segments};
+pub use wire::labels::{label_text, render, LabelTable, Segment, Segments};
 pub use wire::message::{id, message_name, tshark_name, Message, KNOWN_IDS};
 pub use wire::types;
 pub use wire::{

@@ -230,7 +230,7 @@ fn reset_forgets_partial_state() {
 fn dropping_the_iterator_early_still_keeps_the_tail() {
     let (s, pdus) = stream();
     let mut f = Framer::new();
-    let _unread = f.push(&s[..150]);
+    drop(f.push(&s[..150]));
     // The first Register was complete in that push but not iterated: it is lost
     // to the caller by design (push consumes), the tail is kept.
     let got: Vec<_> = collect(&mut f, &s[150..])
@@ -238,4 +238,52 @@ fn dropping_the_iterator_early_still_keeps_the_tail() {
         .map(Result::unwrap)
         .collect();
     assert_eq!(got, pdus[1..].to_vec());
+}
+
+#[test]
+fn partly_iterated_pushes_keep_the_stream_in_sync() {
+    let (s, pdus) = stream();
+    let big = [KEEPALIVE.to_vec(), {
+        let mut b = Vec::new();
+        b.extend(5004u32.to_le_bytes());
+        b.extend([0u8; 8]);
+        b.extend(vec![1u8; 5000]);
+        b
+    }]
+    .concat();
+    for cut in 1..s.len() {
+        // Take only the first frame of the first push; the rest of that
+        // push's complete frames are dropped, the tail is kept.
+        let mut f = Framer::new();
+        let first: Vec<_> = f
+            .push(&s[..cut])
+            .take(1)
+            .map(|r| r.unwrap().as_bytes().to_vec())
+            .collect();
+        let rest: Vec<_> = collect(&mut f, &s[cut..])
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        let mut ends = 0;
+        let complete_in_first = pdus
+            .iter()
+            .take_while(|p| {
+                ends += p.len();
+                ends <= cut
+            })
+            .count();
+        assert_eq!(first.len(), complete_in_first.min(1));
+        assert_eq!(rest, pdus[complete_in_first..].to_vec(), "cut {cut}");
+    }
+    // An oversized PDU in the part that was not iterated is still skipped.
+    let mut f = Framer::new();
+    let input = [big.clone(), KEEPALIVE_ACK.to_vec()].concat();
+    assert_eq!(f.push(&input[..100]).take(1).count(), 1);
+    let got = collect(&mut f, &input[100..]);
+    assert_eq!(got, vec![Ok(KEEPALIVE_ACK.to_vec())]);
+    // A bad length in the part that was not iterated still closes.
+    let mut f = Framer::new();
+    let bad = [KEEPALIVE.to_vec(), vec![1, 0, 0, 0, 0, 0, 0, 0]].concat();
+    assert_eq!(f.push(&bad).take(1).count(), 1);
+    assert!(f.is_closed());
 }

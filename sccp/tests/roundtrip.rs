@@ -83,6 +83,14 @@ fn samples_round_trip() {
         fuzzing::decode_roundtrip(&out[..n]);
         let (hv, m) = Message::decode(&out).unwrap();
         assert_eq!((hv, m), (s.hv, s.msg));
+        // Through bytes::BufMut.
+        let mut v = Vec::new();
+        assert_eq!(s.msg.emit_buf(s.hv, &mut v), Ok(n));
+        assert_eq!(v, out);
+        let mut tiny = [0u8; 11];
+        let mut slice = &mut tiny[..];
+        assert!(s.msg.emit_buf(s.hv, &mut slice).is_err());
+        assert_eq!(tiny, [0u8; 11]);
         // Too small a buffer: error, nothing written.
         let mut small = vec![0x55u8; n - 1];
         assert_eq!(
@@ -132,5 +140,32 @@ fn random_streams_frame_consistently() {
             }
         }
         fuzzing::framer(&stream);
+    }
+}
+
+/// Regenerates the encoded-message seeds of the `sccp_decode` fuzz corpus
+/// (`enc-<id>.bin`, one per kind not seen in the captures):
+/// `WRITE_CORPUS=1 cargo test -p dialtone-sccp --test roundtrip -- --ignored`.
+#[test]
+#[ignore = "writes files; run on purpose"]
+fn write_encoded_seed_corpus() {
+    if std::env::var_os("WRITE_CORPUS").is_none() {
+        return;
+    }
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../fuzz/corpus/sccp_decode");
+    let mut seen = std::collections::BTreeSet::new();
+    for s in kinds::all() {
+        let id = s.msg.id();
+        let captured = std::path::Path::new(dir).join(format!("id-{id:04x}.bin"));
+        if captured.exists() || !seen.insert(id) {
+            continue;
+        }
+        let mut out = vec![0u8; s.msg.buffer_len()];
+        s.msg.emit_with_version(s.hv, &mut out).unwrap();
+        std::fs::write(
+            std::path::Path::new(dir).join(format!("enc-{id:04x}.bin")),
+            out,
+        )
+        .unwrap();
     }
 }

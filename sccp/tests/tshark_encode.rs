@@ -227,3 +227,47 @@ fn encoded_messages_decode_in_tshark() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// Every label this crate names renders the same in tshark (its display of
+/// `0x80`/`0x1E` escapes, sccp.md §1.5, §6).
+#[test]
+fn display_labels_agree_with_tshark() {
+    use dialtone_sccp::types::{DisplayNotify, Fixed};
+    use dialtone_sccp::{label_text, LabelTable};
+    let mut pcap = Pcap::new();
+    let mut want = Vec::new();
+    for table in [LabelTable::T200, LabelTable::T36] {
+        for index in 1..=255u8 {
+            let Some(text) = label_text(table, index) else {
+                continue;
+            };
+            let d = DisplayNotify::new(0, &[b'<', table.escape(), index, b'>']).unwrap();
+            let m = Message::DisplayNotify(Fixed::new(&d));
+            let mut buf = vec![0u8; m.buffer_len()];
+            m.emit_with_version(0x14, &mut buf).unwrap();
+            pcap.segment(false, &buf);
+            want.push(format!("<{text}>"));
+        }
+    }
+    if !tshark_available() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("dialtone-sccp-labels-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("labels.pcap");
+    std::fs::write(&file, &pcap.out).unwrap();
+    let out = tshark(&["-r", file.to_str().unwrap(), "-V", "-O", "skinny"]);
+    let got: Vec<String> = out
+        .lines()
+        .filter_map(|l| {
+            l.split_once("=> \"")
+                .map(|(_, r)| r.trim_end_matches('"').to_string())
+        })
+        .collect();
+    if std::env::var_os("KEEP_PCAP").is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    assert_eq!(got.len(), want.len(), "one rendered label per frame");
+    let diff: Vec<_> = got.iter().zip(&want).filter(|(g, w)| g != w).collect();
+    assert!(diff.is_empty(), "tshark vs ours: {diff:?}");
+}

@@ -196,7 +196,8 @@ impl Framer {
     /// complete PDUs (and errors) in stream order.
     ///
     /// Bytes are consumed whether or not the iterator is driven to the end:
-    /// a trailing partial PDU is stored at once.
+    /// a trailing partial PDU is stored when the iterator reaches it or is
+    /// dropped.
     pub fn push<'a>(&'a mut self, input: &'a [u8]) -> Frames<'a> {
         let max = self.config.max_body;
         let mut input = input;
@@ -210,6 +211,7 @@ impl Framer {
                 input: &[],
                 max,
                 end: 0,
+                sink: None,
             };
         }
         // Discard the rest of an oversized PDU.
@@ -243,14 +245,14 @@ impl Framer {
                         }
                         Step::Oversized { len, total } => {
                             self.held = 0;
-                            self.skip = total - have as u64;
+                            self.skip = total.saturating_sub(have as u64);
                             let n = usize::try_from(self.skip)
                                 .unwrap_or(usize::MAX)
                                 .min(input.len());
                             self.skip -= n as u64;
                             input = input.get(n..).unwrap_or(&[]);
                             first = Some(Err(FramerError::Oversized {
-                                len: u64::from(len) - 4,
+                                len: u64::from(len).saturating_sub(4),
                                 max,
                                 skip: total,
                             }));
@@ -264,7 +266,7 @@ impl Framer {
                         Step::Partial => read_u32(slot, 0) as usize + 8,
                     }
                 };
-                let n = (want - have).min(input.len());
+                let n = want.saturating_sub(have).min(input.len());
                 let (take, rest) = input.split_at(n);
                 if let Some(dst) = slot.get_mut(have..have + n) {
                     dst.copy_from_slice(take);
@@ -283,69 +285,58 @@ impl Framer {
                     input: &[],
                     max,
                     end: 0,
+                    sink: None,
                 };
             }
         }
 
-        // Scan the input for where complete PDUs end and the tail starts.
-        let mut pos = 0;
-        let mut skip_after: u64 = 0;
-        let mut close_after = false;
-        while let Some(rest) = input.get(pos..) {
-            if rest.is_empty() {
-                break;
-            }
-            match step(rest, max) {
-                Step::Frame(total) => pos += total,
-                Step::Partial => break,
-                Step::Oversized { total, .. } => {
-                    let avail = rest.len() as u64;
-                    if total <= avail {
-                        pos += total as usize;
-                    } else {
-                        skip_after = total - avail;
-                        pos = input.len();
-                        break;
-                    }
-                }
-                Step::Invalid(_) => {
-                    close_after = true;
-                    pos += rest.len().min(4);
-                    break;
-                }
-            }
-        }
-        let (scanned, tail) = input.split_at(pos.min(input.len()));
-        self.skip += skip_after;
-        if close_after {
-            self.closed = true;
-        } else if !tail.is_empty() {
-            // Keep the tail in the other slot so the completed PDU stays readable.
-            let tail_slot = 1 - done_slot;
-            if let Some(dst) = self
-                .buf
-                .get_mut(tail_slot)
-                .and_then(|s| s.get_mut(..tail.len()))
-            {
-                dst.copy_from_slice(tail);
-                self.held = tail.len();
-                self.slot = tail_slot;
-            }
-        }
+        // The rest of the input is walked once, by the iterator (or by its
+        // `Drop` when it is not driven to the end), which stores the tail.
+        let (slot0, slot1) = self.buf.split_at_mut(1);
+        let (done, tail) = if done_slot == 0 {
+            (slot0, slot1)
+        } else {
+            (slot1, slot0)
+        };
         let held: &'a [u8] = match first {
-            Some(Ok(total)) => self
-                .buf
-                .get(done_slot)
-                .and_then(|s| s.get(..total))
-                .unwrap_or(&[]),
+            Some(Ok(total)) => done.first().and_then(|s| s.get(..total)).unwrap_or(&[]),
             _ => &[],
         };
+        let tail_buf: &'a mut [u8] = tail.first_mut().map(|s| &mut s[..]).unwrap_or(&mut []);
         Frames {
             held,
             first: first.map(|r| r.map(|_| 0)),
-            input: scanned,
+            input,
             max,
             end: 0,
+            sink: Some(TailSink {
+                buf: tail_buf,
+                slot_index: 1 - done_slot,
+                slot: &mut self.slot,
+                held: &mut self.held,
+                skip: &mut self.skip,
+                closed: &mut self.closed,
+            }),
+        }
+    }
+}
+
+/// Where a [`Frames`] iterator leaves the stream state when it ends.
+struct TailSink<'a> {
+    buf: &'a mut [u8],
+    slot_index: usize,
+    slot: &'a mut usize,
+    held: &'a mut usize,
+    skip: &'a mut u64,
+    closed: &'a mut bool,
+}
+
+impl TailSink<'_> {
+    fn store(&mut self, tail: &[u8]) {
+        if let Some(dst) = self.buf.get_mut(..tail.len()) {
+            dst.copy_from_slice(tail);
+            *self.held = tail.len();
+            *self.slot = self.slot_index;
         }
     }
 }
@@ -354,14 +345,73 @@ impl Framer {
 ///
 /// Yields `Ok(frame)` for each complete PDU (borrowing the input, or the
 /// framer's buffer for a PDU that was split across pushes) and `Err` for
-/// each framing error, in stream order.
-#[derive(Debug)]
+/// each framing error, in stream order. The input is consumed whether or not
+/// the iterator is driven to the end: dropping it early walks the remaining
+/// input (without yielding) and keeps its trailing partial PDU.
 pub struct Frames<'a> {
     held: &'a [u8],
     first: Option<Result<usize, FramerError>>,
     input: &'a [u8],
     max: usize,
     end: usize,
+    sink: Option<TailSink<'a>>,
+}
+
+impl core::fmt::Debug for Frames<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Frames")
+            .field("input_len", &self.input.len())
+            .field("consumed", &self.end)
+            .finish()
+    }
+}
+
+impl<'a> Frames<'a> {
+    /// The input is exhausted: record the tail, the bytes to skip, or the
+    /// loss of framing.
+    #[cold]
+    fn finish(&mut self, outcome: Step, rest: &[u8]) {
+        let Some(mut sink) = self.sink.take() else {
+            return;
+        };
+        match outcome {
+            Step::Partial => sink.store(rest),
+            Step::Oversized { total, .. } => *sink.skip += total.saturating_sub(rest.len() as u64),
+            Step::Invalid(_) => *sink.closed = true,
+            Step::Frame(_) => {}
+        }
+    }
+}
+
+impl Drop for Frames<'_> {
+    fn drop(&mut self) {
+        if self.sink.is_none() {
+            return;
+        }
+        // Walk what the caller did not iterate, to keep the stream state.
+        let max = self.max;
+        let input: &[u8] = self.input;
+        while let Some(rest) = input.get(self.end..) {
+            if rest.is_empty() {
+                break;
+            }
+            match step(rest, max) {
+                Step::Frame(total) => self.end += total,
+                Step::Oversized { len, total } => {
+                    if total <= rest.len() as u64 {
+                        self.end += total as usize;
+                    } else {
+                        self.finish(Step::Oversized { len, total }, rest);
+                        return;
+                    }
+                }
+                other => {
+                    self.finish(other, rest);
+                    return;
+                }
+            }
+        }
+    }
 }
 
 impl<'a> Iterator for Frames<'a> {
@@ -372,34 +422,39 @@ impl<'a> Iterator for Frames<'a> {
         if let Some(first) = self.first.take() {
             return Some(first.map(|_| Frame::new_unchecked(self.held)));
         }
-        let rest = self.input.get(self.end..)?;
+        let input: &'a [u8] = self.input;
+        let rest = input.get(self.end..)?;
         if rest.is_empty() {
             return None;
         }
         match step(rest, self.max) {
             Step::Frame(total) => {
-                let (pdu, _) = rest.split_at(total);
+                let pdu = rest.get(..total).unwrap_or(rest);
                 self.end += total;
                 Some(Ok(Frame::new_unchecked(pdu)))
             }
             Step::Partial => {
-                self.end = self.input.len();
+                self.end = input.len();
+                self.finish(Step::Partial, rest);
                 None
             }
             Step::Oversized { len, total } => {
-                self.end = self
-                    .end
-                    .saturating_add(usize::try_from(total).unwrap_or(usize::MAX))
-                    .min(self.input.len());
+                if total <= rest.len() as u64 {
+                    self.end += total as usize;
+                } else {
+                    self.end = input.len();
+                    self.finish(Step::Oversized { len, total }, rest);
+                }
                 Some(Err(FramerError::Oversized {
-                    len: u64::from(len) - 4,
+                    len: u64::from(len).saturating_sub(4),
                     max: self.max,
                     skip: total,
                 }))
             }
             Step::Invalid(len) => {
                 let offset = self.end;
-                self.end = self.input.len();
+                self.end = input.len();
+                self.finish(Step::Invalid(len), rest);
                 Some(Err(FramerError::InvalidLength { len, offset }))
             }
         }

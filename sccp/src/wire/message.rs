@@ -45,19 +45,17 @@ macro_rules! messages {
             /// [`DecodeError`] when the body is shorter than the smallest
             /// known form, or a count in it does not fit (offsets are
             /// absolute, the header counted).
+            #[inline(always)]
             pub fn parse_body(id: u32, body: &'a [u8]) -> Result<Self, DecodeError> {
                 let r = match id {
                     $($id => <$view as BodyView<'a>>::parse_body(body).map(Message::$v),)*
                     _ => Ok(Message::Unknown { id, body }),
                 };
-                r.map_err(|e| match e {
-                    DecodeError::Truncated { offset, needed } => DecodeError::Truncated { offset: offset + HEADER_LEN, needed },
-                    DecodeError::Oversized { offset, len, max } => DecodeError::Oversized { offset: offset + HEADER_LEN, len, max },
-                    DecodeError::Inconsistent { offset, field } => DecodeError::Inconsistent { offset: offset + HEADER_LEN, field },
-                })
+                r.map_err(after_header)
             }
 
             /// The message id.
+            #[inline]
             #[must_use]
             pub fn id(&self) -> u32 {
                 match self {
@@ -67,11 +65,20 @@ macro_rules! messages {
             }
 
             /// Exact body length when encoded.
+            #[inline]
             #[must_use]
             pub fn body_len(&self) -> usize {
                 match self {
                     $(Message::$v(v) => v.body_len(),)*
                     Message::Unknown { body, .. } => body.len(),
+                }
+            }
+
+            /// Hands the body bytes, in order, to `put` (possibly in several pieces).
+            pub fn emit_parts(&self, put: &mut dyn FnMut(&[u8])) {
+                match self {
+                    $(Message::$v(v) => v.emit_parts(put),)*
+                    Message::Unknown { body, .. } => put(body),
                 }
             }
 
@@ -87,7 +94,17 @@ macro_rules! messages {
             }
         }
 
-        /// The name tshark 4.0.17 shows for a message id, when known.
+        /// Makes a body-relative error offset absolute.
+#[cold]
+fn after_header(e: DecodeError) -> DecodeError {
+    match e {
+        DecodeError::Truncated { offset, needed } => DecodeError::Truncated { offset: offset + HEADER_LEN, needed },
+        DecodeError::Oversized { offset, len, max } => DecodeError::Oversized { offset: offset + HEADER_LEN, len, max },
+        DecodeError::Inconsistent { offset, field } => DecodeError::Inconsistent { offset: offset + HEADER_LEN, field },
+    }
+}
+
+/// The name tshark 4.0.17 shows for a message id, when known.
         #[must_use]
         pub fn tshark_name(id: u32) -> Option<&'static str> {
             match id {
@@ -314,10 +331,11 @@ impl<'a> Message<'a> {
         if buf.remaining_mut() < total {
             return Err(InsufficientSize { required: total });
         }
-        let mut tmp = alloc::vec![0u8; total];
-        let n = self.emit_with_version(header_version, &mut tmp)?;
-        buf.put_slice(&tmp[..n]);
-        Ok(n)
+        let mut head = [0u8; HEADER_LEN];
+        write_header(&mut head, total - HEADER_LEN, header_version, self.id());
+        buf.put_slice(&head);
+        self.emit_parts(&mut |b: &[u8]| buf.put_slice(b));
+        Ok(total)
     }
 
     /// The canonical name (`"RegisterAck"`), or `None` for unknown ids.

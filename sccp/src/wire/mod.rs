@@ -81,35 +81,41 @@ impl<T: AsRef<[u8]>> Frame<T> {
         Frame { buf }
     }
 
+    #[inline]
     fn header_bytes(&self) -> &[u8] {
         self.buf.as_ref()
     }
 
     /// The header length field (message id + body).
+    #[inline]
     #[must_use]
     pub fn length(&self) -> u32 {
         read_u32(self.header_bytes(), 0)
     }
 
     /// The header version field (§1.3).
+    #[inline]
     #[must_use]
     pub fn header_version(&self) -> u32 {
         read_u32(self.header_bytes(), 4)
     }
 
     /// The message id.
+    #[inline]
     #[must_use]
     pub fn message_id(&self) -> u32 {
         read_u32(self.header_bytes(), 8)
     }
 
     /// Bytes of the whole PDU (`length + 8`).
+    #[inline]
     #[must_use]
     pub fn total_len(&self) -> usize {
         self.length() as usize + 8
     }
 
     /// The whole PDU, header included.
+    #[inline]
     #[must_use]
     pub fn as_bytes(&self) -> &[u8] {
         let b = self.buf.as_ref();
@@ -117,6 +123,7 @@ impl<T: AsRef<[u8]>> Frame<T> {
     }
 
     /// The body (after the 12-byte header).
+    #[inline]
     #[must_use]
     pub fn body(&self) -> &[u8] {
         self.as_bytes().get(HEADER_LEN..).unwrap_or(&[])
@@ -130,6 +137,7 @@ impl<T: AsRef<[u8]>> Frame<T> {
 
 impl<'a> Frame<&'a [u8]> {
     /// The body, with the lifetime of the underlying buffer.
+    #[inline]
     #[must_use]
     pub fn body_ref(&self) -> &'a [u8] {
         let b: &'a [u8] = self.buf;
@@ -138,6 +146,7 @@ impl<'a> Frame<&'a [u8]> {
     }
 
     /// The whole PDU, with the lifetime of the underlying buffer.
+    #[inline]
     #[must_use]
     pub fn bytes_ref(&self) -> &'a [u8] {
         let b: &'a [u8] = self.buf;
@@ -251,6 +260,7 @@ impl<const N: usize> Str<N> {
     }
 
     /// The bytes up to the first NUL (all `N` when there is none).
+    #[inline]
     #[must_use]
     pub fn bytes(&self) -> &[u8] {
         let end = self.0.iter().position(|&b| b == 0).unwrap_or(N);
@@ -267,9 +277,15 @@ impl<const N: usize> Str<N> {
     ///
     /// # Errors
     /// [`NotAscii`] names the first byte outside 0x20..=0x7E.
+    #[inline]
     pub fn as_str(&self) -> Result<&str, NotAscii> {
         let b = self.bytes();
-        if let Some(index) = b.iter().position(|&c| !(0x20..=0x7e).contains(&c)) {
+        // Printable ASCII: 0x20..=0x7E, i.e. (c + 1) as i8 > 0x20.
+        if !b.iter().all(|&c| (c.wrapping_add(1) as i8) > 0x20) {
+            let index = b
+                .iter()
+                .position(|&c| !(0x20..=0x7e).contains(&c))
+                .unwrap_or(0);
             return Err(NotAscii {
                 index,
                 byte: b.get(index).copied().unwrap_or(0),
@@ -320,6 +336,7 @@ pub struct Ipv4(pub [u8; 4]);
 
 impl Ipv4 {
     /// The address.
+    #[inline]
     #[must_use]
     pub fn get(&self) -> Ipv4Addr {
         Ipv4Addr::from(self.0)
@@ -496,5 +513,94 @@ impl StationId {
             user_id: U32::new(0),
             instance: U32::new(instance),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_nul_padded_and_checked() {
+        let s = Str::<8>::new(b"SEP1").unwrap();
+        assert_eq!(s.raw(), b"SEP1\0\0\0\0");
+        assert_eq!(s.as_str(), Ok("SEP1"));
+        let full = Str::<4>::new(b"ABCD").unwrap();
+        assert_eq!(full.as_str(), Ok("ABCD"), "a full field has no NUL");
+        assert!(Str::<4>::new_terminated(b"ABCD").is_err());
+        assert_eq!(Str::<4>::new(b"ABCDE"), Err(TooLong { len: 5, max: 4 }));
+        let odd = Str([b'a', 0xe9, b'b', 0]);
+        assert_eq!(
+            odd.as_str(),
+            Err(NotAscii {
+                index: 1,
+                byte: 0xe9
+            })
+        );
+        assert_eq!(odd.bytes(), b"a\xe9b");
+        assert_eq!(
+            Str([b'a', 0x1f, 0, 0]).as_str(),
+            Err(NotAscii {
+                index: 1,
+                byte: 0x1f
+            })
+        );
+        assert_eq!(
+            Str([0x7f]).as_str(),
+            Err(NotAscii {
+                index: 0,
+                byte: 0x7f
+            })
+        );
+        assert_eq!(Str::<3>::EMPTY.as_str(), Ok(""));
+    }
+
+    #[test]
+    fn addresses() {
+        let a = Ipv4or6::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)));
+        assert_eq!(a.get(), Some(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1))));
+        let b = Ipv4or6::new(IpAddr::V6(Ipv6Addr::LOCALHOST));
+        assert_eq!(b.get(), Some(IpAddr::V6(Ipv6Addr::LOCALHOST)));
+        let c = Ipv4or6 {
+            kind: U32::new(3),
+            addr: [0; 16],
+        };
+        assert_eq!(c.get(), None);
+    }
+
+    #[test]
+    fn frames_check_lengths() {
+        assert_eq!(
+            Frame::new_checked(&[4u8, 0, 0][..]).unwrap_err(),
+            DecodeError::Truncated {
+                offset: 3,
+                needed: 9
+            }
+        );
+        assert_eq!(
+            Frame::new_checked(&[3u8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0][..]).unwrap_err(),
+            DecodeError::Inconsistent {
+                offset: 0,
+                field: "length"
+            }
+        );
+        assert_eq!(
+            Frame::new_checked(&[8u8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1][..]).unwrap_err(),
+            DecodeError::Truncated {
+                offset: 13,
+                needed: 3
+            }
+        );
+        let f = Frame::new_checked(&[4u8, 0, 0, 0, 0x14, 0, 0, 0, 0, 1, 0, 0, 0xff][..]).unwrap();
+        assert_eq!(
+            (
+                f.length(),
+                f.header_version(),
+                f.message_id(),
+                f.body().len(),
+                f.total_len()
+            ),
+            (4, 0x14, 0x100, 0, 12)
+        );
     }
 }

@@ -36,8 +36,21 @@ pub trait BodyView<'a>: Sized {
     fn parse_body(body: &'a [u8]) -> Result<Self, DecodeError>;
     /// Exact encoded body length.
     fn body_len(&self) -> usize;
-    /// Writes the body into `out`, which is exactly [`BodyView::body_len`] bytes.
-    fn emit_body(&self, out: &mut [u8]);
+    /// Hands the body bytes, in order, to `put` (possibly in several pieces).
+    fn emit_parts(&self, put: &mut dyn FnMut(&[u8]));
+
+    /// Writes the body into the front of `out`, which should be at least
+    /// [`BodyView::body_len`] bytes (bytes that do not fit are dropped).
+    fn emit_body(&self, out: &mut [u8]) {
+        let mut at = 0;
+        self.emit_parts(&mut |b: &[u8]| {
+            let end = at + b.len();
+            if let Some(dst) = out.get_mut(at..end) {
+                dst.copy_from_slice(b);
+            }
+            at = end;
+        });
+    }
 }
 
 fn truncated(have: usize, want: usize) -> DecodeError {
@@ -47,19 +60,12 @@ fn truncated(have: usize, want: usize) -> DecodeError {
     }
 }
 
-/// Copies `src` to the front of `out` and returns the rest of `out`.
-#[inline]
-fn put<'o>(out: &'o mut [u8], src: &[u8]) -> &'o mut [u8] {
-    let n = src.len().min(out.len());
-    let (head, tail) = out.split_at_mut(n);
-    head.copy_from_slice(src.get(..n).unwrap_or(&[]));
-    tail
-}
-
 /// A body with one fixed part `B`, an optional extension `E` present when
 /// the body is long enough, and kept trailing bytes.
 ///
-/// Dereferences to `B`. `ext` is always `None` when `E` is [`Empty`].
+/// Dereferences to `B` for convenience; to keep a borrow with the lifetime
+/// of the received bytes (e.g. a `&'a Str<N>`), go through `fields`.
+/// `ext` is always `None` when `E` is [`Empty`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fixed<'a, B, E = Empty> {
     /// The fixed part (smallest known form).
@@ -137,13 +143,12 @@ impl<'a, B: Layout, E: Layout> BodyView<'a> for Fixed<'a, B, E> {
             + self.trailing.len()
     }
 
-    fn emit_body(&self, out: &mut [u8]) {
-        let out = put(out, self.fields.as_bytes());
-        let out = match self.ext {
-            Some(e) => put(out, e.as_bytes()),
-            None => out,
-        };
-        put(out, self.trailing);
+    fn emit_parts(&self, put: &mut dyn FnMut(&[u8])) {
+        put(self.fields.as_bytes());
+        if let Some(e) = self.ext {
+            put(e.as_bytes());
+        }
+        put(self.trailing);
     }
 }
 
@@ -154,9 +159,16 @@ pub type NoBody<'a> = Fixed<'a, Empty>;
 macro_rules! layout {
     ($(#[$m:meta])* $name:ident { $($(#[$fm:meta])* $f:ident : $t:ty),* $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
         #[repr(C)]
         pub struct $name { $($(#[$fm])* pub $f: $t),* }
+
+        impl Default for $name {
+            /// All zero.
+            fn default() -> Self {
+                <Self as zerocopy::FromZeros>::new_zeroed()
+            }
+        }
 
         #[cfg(feature = "arbitrary")]
         impl<'x> arbitrary::Arbitrary<'x> for $name {
@@ -187,6 +199,7 @@ impl Word {
         Word { value: U32::new(v) }
     }
     /// The value.
+    #[inline]
     #[must_use]
     pub fn get(&self) -> u32 {
         self.value.get()
@@ -377,6 +390,7 @@ pub struct Register<'a> {
 
 impl<'a> Register<'a> {
     /// The largest form present (the one [`BodyView::emit_body`] writes).
+    #[inline]
     #[must_use]
     pub fn form(&self) -> RegisterForm {
         match (self.v44, self.v48, self.v52, self.v68, self.v124, self.v172) {
@@ -394,29 +408,34 @@ impl<'a> Register<'a> {
     ///
     /// # Errors
     /// [`NotAscii`](super::NotAscii) when the name holds other bytes (see `base.station.device_name.bytes()`).
+    #[inline]
     pub fn device_name(&self) -> Result<&'a str, super::NotAscii> {
         self.base.station.device_name.as_str()
     }
 
     /// Device type.
+    #[inline]
     #[must_use]
     pub fn device_type(&self) -> DeviceType {
         DeviceType::from(self.base.device_type.get())
     }
 
     /// Station IPv4 address.
+    #[inline]
     #[must_use]
     pub fn station_ip(&self) -> core::net::Ipv4Addr {
         self.base.station_ip.get()
     }
 
     /// Highest protocol version the station supports (forms ≥ 44 bytes).
+    #[inline]
     #[must_use]
     pub fn protocol_version(&self) -> Option<u8> {
         self.v44.map(|e| e.protocol_version)
     }
 
     /// Firmware load name (forms ≥ 124 bytes).
+    #[inline]
     #[must_use]
     pub fn firmware_load_name(&self) -> Option<&'a Str<32>> {
         self.v124.map(|e| &e.firmware_load_name)
@@ -424,46 +443,40 @@ impl<'a> Register<'a> {
 }
 
 impl<'a> BodyView<'a> for Register<'a> {
+    #[inline]
     fn parse_body(body: &'a [u8]) -> Result<Self, DecodeError> {
-        let Ok((base, rest)) = RegisterBase::ref_from_prefix(body) else {
+        let Ok((base, _)) = RegisterBase::ref_from_prefix(body) else {
             return Err(truncated(body.len(), 36));
         };
-        let mut r = Register {
-            base,
-            v44: None,
-            v48: None,
-            v52: None,
-            v68: None,
-            v124: None,
-            v172: None,
-            trailing: rest,
-        };
-        macro_rules! step {
-            ($field:ident, $t:ty) => {
-                match <$t>::ref_from_prefix(r.trailing) {
-                    Ok((p, rest)) => {
-                        r.$field = Some(p);
-                        r.trailing = rest;
-                    }
-                    Err(_) => return Ok(r),
-                }
-            };
+        // Each part is present when the body reaches its end offset; the
+        // form is the largest one that fits.
+        fn part<T: Layout>(body: &[u8], start: usize) -> Option<&T> {
+            let end = start + core::mem::size_of::<T>();
+            T::ref_from_bytes(body.get(start..end)?).ok()
         }
-        step!(v44, RegisterExt44);
-        step!(v48, RegisterExt48);
-        step!(v52, RegisterExt52);
-        step!(v68, RegisterExt68);
-        step!(v124, RegisterExt124);
-        step!(v172, RegisterExt172);
-        Ok(r)
+        let r = Register {
+            base,
+            v44: part(body, 36),
+            v48: part(body, 44),
+            v52: part(body, 48),
+            v68: part(body, 52),
+            v124: part(body, 68),
+            v172: part(body, 124),
+            trailing: &[],
+        };
+        let used = r.form().body_len();
+        Ok(Register {
+            trailing: body.get(used..).unwrap_or(&[]),
+            ..r
+        })
     }
 
     fn body_len(&self) -> usize {
         self.form().body_len() + self.trailing.len()
     }
 
-    fn emit_body(&self, out: &mut [u8]) {
-        let mut out = put(out, self.base.as_bytes());
+    fn emit_parts(&self, put: &mut dyn FnMut(&[u8])) {
+        put(self.base.as_bytes());
         let parts: [Option<&[u8]>; 6] = [
             self.v44.map(IntoBytes::as_bytes),
             self.v48.map(IntoBytes::as_bytes),
@@ -474,11 +487,11 @@ impl<'a> BodyView<'a> for Register<'a> {
         ];
         for p in parts {
             match p {
-                Some(p) => out = put(out, p),
+                Some(p) => put(p),
                 None => break,
             }
         }
-        put(out, self.trailing);
+        put(self.trailing);
     }
 }
 
@@ -571,6 +584,7 @@ impl<'a> CapabilitiesRes<'a> {
 }
 
 impl<'a> BodyView<'a> for CapabilitiesRes<'a> {
+    #[inline]
     fn parse_body(body: &'a [u8]) -> Result<Self, DecodeError> {
         let Ok((count, rest)) = Word::ref_from_prefix(body) else {
             return Err(truncated(body.len(), 4));
@@ -595,10 +609,10 @@ impl<'a> BodyView<'a> for CapabilitiesRes<'a> {
     fn body_len(&self) -> usize {
         4 + 16 * self.caps.len() + self.trailing.len()
     }
-    fn emit_body(&self, out: &mut [u8]) {
-        let out = put(out, self.count.as_bytes());
-        let out = put(out, self.caps.as_bytes());
-        put(out, self.trailing);
+    fn emit_parts(&self, put: &mut dyn FnMut(&[u8])) {
+        put(self.count.as_bytes());
+        put(self.caps.as_bytes());
+        put(self.trailing);
     }
 }
 
@@ -660,6 +674,7 @@ pub struct RegisterTokenReq<'a> {
 }
 
 impl<'a> BodyView<'a> for RegisterTokenReq<'a> {
+    #[inline]
     fn parse_body(body: &'a [u8]) -> Result<Self, DecodeError> {
         let Ok((base, rest)) = RegisterTokenReqBase::ref_from_prefix(body) else {
             return Err(truncated(body.len(), 36));
@@ -686,13 +701,13 @@ impl<'a> BodyView<'a> for RegisterTokenReq<'a> {
             TokenAddress::V4or6(_) => 20,
         } + self.trailing.len()
     }
-    fn emit_body(&self, out: &mut [u8]) {
-        let out = put(out, self.base.as_bytes());
-        let out = match self.address {
-            TokenAddress::V4(a) => put(out, a.as_bytes()),
-            TokenAddress::V4or6(a) => put(out, a.as_bytes()),
+    fn emit_parts(&self, put: &mut dyn FnMut(&[u8])) {
+        put(self.base.as_bytes());
+        match self.address {
+            TokenAddress::V4(a) => put(a.as_bytes()),
+            TokenAddress::V4or6(a) => put(a.as_bytes()),
         };
-        put(out, self.trailing);
+        put(self.trailing);
     }
 }
 
@@ -919,6 +934,7 @@ pub struct ButtonTemplate<'a> {
 
 impl<'a> ButtonTemplate<'a> {
     /// The first `button_count` slots (or all slots when fewer).
+    #[inline]
     #[must_use]
     pub fn buttons(&self) -> &'a [ButtonDefinition] {
         let n = (self.header.button_count.get() as usize).min(self.slots.len());
@@ -927,6 +943,7 @@ impl<'a> ButtonTemplate<'a> {
 }
 
 impl<'a> BodyView<'a> for ButtonTemplate<'a> {
+    #[inline]
     fn parse_body(body: &'a [u8]) -> Result<Self, DecodeError> {
         let Ok((header, rest)) = ButtonTemplateHeader::ref_from_prefix(body) else {
             return Err(truncated(body.len(), 12));
@@ -945,10 +962,10 @@ impl<'a> BodyView<'a> for ButtonTemplate<'a> {
     fn body_len(&self) -> usize {
         12 + 2 * self.slots.len() + self.trailing.len()
     }
-    fn emit_body(&self, out: &mut [u8]) {
-        let out = put(out, self.header.as_bytes());
-        let out = put(out, self.slots.as_bytes());
-        put(out, self.trailing);
+    fn emit_parts(&self, put: &mut dyn FnMut(&[u8])) {
+        put(self.header.as_bytes());
+        put(self.slots.as_bytes());
+        put(self.trailing);
     }
 }
 
@@ -1012,6 +1029,7 @@ pub struct ServerRes<'a> {
 }
 
 impl<'a> BodyView<'a> for ServerRes<'a> {
+    #[inline]
     fn parse_body(body: &'a [u8]) -> Result<Self, DecodeError> {
         let Ok((base, rest)) = ServerResBase::ref_from_prefix(body) else {
             return Err(truncated(body.len(), 280));
@@ -1038,13 +1056,13 @@ impl<'a> BodyView<'a> for ServerRes<'a> {
             ServerAddresses::V4or6(_) => 100,
         } + self.trailing.len()
     }
-    fn emit_body(&self, out: &mut [u8]) {
-        let out = put(out, self.base.as_bytes());
-        let out = match self.addresses {
-            ServerAddresses::V4(a) => put(out, a.as_bytes()),
-            ServerAddresses::V4or6(a) => put(out, a.as_bytes()),
+    fn emit_parts(&self, put: &mut dyn FnMut(&[u8])) {
+        put(self.base.as_bytes());
+        match self.addresses {
+            ServerAddresses::V4(a) => put(a.as_bytes()),
+            ServerAddresses::V4or6(a) => put(a.as_bytes()),
         };
-        put(out, self.trailing);
+        put(self.trailing);
     }
 }
 
@@ -1063,6 +1081,7 @@ impl Reset {
         }
     }
     /// The reset type.
+    #[inline]
     #[must_use]
     pub fn kind(&self) -> ResetType {
         ResetType::from(self.reset_type.get())
@@ -1208,3 +1227,257 @@ layout!(
         text: Str<32>,
     }
 );
+
+// --------------------------------------------------------------------------
+// Constructors for the messages a station or registrar builds most.
+
+impl RegisterFull {
+    /// Register fields with the station id, address, type, stream count and
+    /// protocol version set (everything else zero); pick the form with
+    /// [`RegisterFull::view`].
+    #[must_use]
+    pub fn new(
+        station: StationId,
+        station_ip: core::net::Ipv4Addr,
+        device_type: DeviceType,
+        max_streams: u32,
+        protocol_version: u8,
+    ) -> Self {
+        let mut r = RegisterFull {
+            base: RegisterBase {
+                station,
+                station_ip: Ipv4::new(station_ip),
+                device_type: u32::from(device_type).into(),
+                max_streams: max_streams.into(),
+            },
+            ..RegisterFull::default()
+        };
+        r.v44.protocol_version = protocol_version;
+        r
+    }
+}
+
+impl DisplayText {
+    /// A text (≤ 31 bytes; may hold label escapes).
+    ///
+    /// # Errors
+    /// [`TooLong`](super::TooLong) for longer texts.
+    pub fn new(text: &[u8]) -> Result<Self, super::TooLong> {
+        Ok(DisplayText {
+            text: Str::new_terminated(text)?,
+        })
+    }
+}
+
+impl DisplayNotify {
+    /// A notification shown for `timeout_secs` (0 = until cleared).
+    ///
+    /// # Errors
+    /// [`TooLong`](super::TooLong) for texts over 31 bytes.
+    pub fn new(timeout_secs: u32, text: &[u8]) -> Result<Self, super::TooLong> {
+        Ok(DisplayNotify {
+            timeout: timeout_secs.into(),
+            text: Str::new_terminated(text)?,
+        })
+    }
+}
+
+impl DisplayPriNotify {
+    /// A priority notification.
+    ///
+    /// # Errors
+    /// [`TooLong`](super::TooLong) for texts over 31 bytes.
+    pub fn new(timeout_secs: u32, priority: u32, text: &[u8]) -> Result<Self, super::TooLong> {
+        Ok(DisplayPriNotify {
+            timeout: timeout_secs.into(),
+            priority: priority.into(),
+            text: Str::new_terminated(text)?,
+        })
+    }
+}
+
+impl DisplayPromptStatus {
+    /// A prompt for a line and call.
+    ///
+    /// # Errors
+    /// [`TooLong`](super::TooLong) for texts over 31 bytes.
+    pub fn new(
+        timeout_secs: u32,
+        text: &[u8],
+        line_instance: u32,
+        call_reference: u32,
+    ) -> Result<Self, super::TooLong> {
+        Ok(DisplayPromptStatus {
+            timeout: timeout_secs.into(),
+            text: Str::new_terminated(text)?,
+            line_instance: line_instance.into(),
+            call_reference: call_reference.into(),
+        })
+    }
+}
+
+impl LineStat {
+    /// A line status answer.
+    ///
+    /// # Errors
+    /// [`TooLong`](super::TooLong) when a text does not fit its field with a NUL.
+    pub fn new(
+        line_number: u32,
+        dir_number: &str,
+        display_name: &str,
+        label: &str,
+        display_options: u32,
+    ) -> Result<Self, super::TooLong> {
+        Ok(LineStat {
+            line_number: line_number.into(),
+            dir_number: Str::new_terminated(dir_number.as_bytes())?,
+            fully_qualified_display_name: Str::new_terminated(display_name.as_bytes())?,
+            text_label: Str::new_terminated(label.as_bytes())?,
+            display_options: display_options.into(),
+        })
+    }
+}
+
+impl ConfigStat {
+    /// A configuration status answer.
+    ///
+    /// # Errors
+    /// [`TooLong`](super::TooLong) when a name does not fit its field with a NUL.
+    pub fn new(
+        station: StationId,
+        user_name: &str,
+        server_name: &str,
+        lines: u32,
+        speed_dials: u32,
+    ) -> Result<Self, super::TooLong> {
+        Ok(ConfigStat {
+            station,
+            user_name: Str::new_terminated(user_name.as_bytes())?,
+            server_name: Str::new_terminated(server_name.as_bytes())?,
+            number_of_lines: lines.into(),
+            number_of_speed_dials: speed_dials.into(),
+        })
+    }
+}
+
+impl DefineTimeDate {
+    /// The date and time at Unix time `unix_secs` (+ `millis`), with the
+    /// date/time fields in local time `utc_offset_secs` east of UTC and
+    /// `system_time` in UTC (§2.12). Proleptic Gregorian calendar.
+    #[must_use]
+    pub fn from_unix(unix_secs: u64, millis: u16, utc_offset_secs: i32) -> Self {
+        let local = (unix_secs as i64).saturating_add(i64::from(utc_offset_secs));
+        let days = local.div_euclid(86_400);
+        let secs = local.rem_euclid(86_400);
+        // Civil date from a day count (days since 1970-01-01), era-based.
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        let dow = (days + 4).rem_euclid(7); // 1970-01-01 was a Thursday
+        let v = |x: i64| U32::new(u32::try_from(x).unwrap_or(0));
+        DefineTimeDate {
+            year: v(year),
+            month: v(month),
+            day_of_week: v(dow),
+            day: v(day),
+            hour: v(secs / 3600),
+            minute: v(secs / 60 % 60),
+            second: v(secs % 60),
+            milliseconds: U32::new(u32::from(millis.min(999))),
+            system_time: U32::new(u32::try_from(unix_secs).unwrap_or(u32::MAX)),
+        }
+    }
+}
+
+layout!(
+    /// Every ButtonTemplate field in the common 42-slot form, for building messages.
+    ButtonTemplateFull {
+        /// Header.
+        header: ButtonTemplateHeader,
+        /// 42 slots.
+        slots: [ButtonDefinition; 42],
+    }
+);
+
+impl ButtonTemplateFull {
+    /// A template listing `buttons` (at most 42 are kept), offset 0,
+    /// count = total = number kept.
+    #[must_use]
+    pub fn new(buttons: &[ButtonDefinition]) -> Self {
+        let n = buttons.len().min(42);
+        let mut t = ButtonTemplateFull::default();
+        if let (Some(dst), Some(src)) = (t.slots.get_mut(..n), buttons.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        t.header.button_count = (n as u32).into();
+        t.header.total_button_count = (n as u32).into();
+        t
+    }
+
+    /// The view to put in [`Message::ButtonTemplate`](crate::Message::ButtonTemplate).
+    #[must_use]
+    pub fn view(&self) -> ButtonTemplate<'_> {
+        ButtonTemplate {
+            header: &self.header,
+            slots: &self.slots,
+            trailing: &[],
+        }
+    }
+}
+
+impl SoftKeyTemplateRes {
+    /// A template listing `keys` (label, event); at most 32 are kept.
+    ///
+    /// # Errors
+    /// [`TooLong`](super::TooLong) when a label exceeds 15 bytes.
+    pub fn new(keys: &[(&[u8], u32)]) -> Result<Self, super::TooLong> {
+        let mut t = SoftKeyTemplateRes::default();
+        let n = keys.len().min(32);
+        for (slot, (label, event)) in t.keys.iter_mut().zip(keys.iter().take(n)) {
+            *slot = SoftKeyDefinition {
+                label: Str::new_terminated(label)?,
+                event: (*event).into(),
+            };
+        }
+        t.count = (n as u32).into();
+        t.total = (n as u32).into();
+        Ok(t)
+    }
+}
+
+/// Owned CapabilitiesRes fields (up to 18 entries), for building messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CapabilitiesFull {
+    count: Word,
+    caps: [Capability; MAX_CAPABILITIES],
+    len: usize,
+}
+
+impl CapabilitiesFull {
+    /// Up to 18 capabilities (more are dropped).
+    #[must_use]
+    pub fn new(caps: &[Capability]) -> Self {
+        let len = caps.len().min(MAX_CAPABILITIES);
+        let mut all = [Capability::default(); MAX_CAPABILITIES];
+        if let (Some(d), Some(s)) = (all.get_mut(..len), caps.get(..len)) {
+            d.copy_from_slice(s);
+        }
+        CapabilitiesFull {
+            count: Word::new(len as u32),
+            caps: all,
+            len,
+        }
+    }
+
+    /// The view to put in [`Message::CapabilitiesRes`](crate::Message::CapabilitiesRes).
+    #[must_use]
+    pub fn view(&self) -> CapabilitiesRes<'_> {
+        CapabilitiesRes::new(&self.count, self.caps.get(..self.len).unwrap_or(&[]))
+    }
+}

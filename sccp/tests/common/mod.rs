@@ -1,4 +1,4 @@
-//! Helpers shared by the tshark-based tests.
+//! Shared code of the tshark-based tests.
 #![allow(dead_code)]
 
 use std::process::Command;

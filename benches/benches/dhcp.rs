@@ -1,0 +1,118 @@
+//! DHCP: decode a message and read every option, then encode, on the shared
+//! samples (`testdata/samples/dhcp-ack.bin`, `dhcp-discover.bin`), next to
+//! dhcproto (owned `Message::decode` and its borrowed view) and smoltcp
+//! (`DhcpPacket` option walk, `DhcpRepr::emit`).
+
+#![allow(missing_docs)] // criterion_group!/criterion_main! generate undocumented items
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use dhcproto::Decodable;
+use dialtone_dhcp_opts::{DhcpOption, MessageRepr, OptionRef, Packet};
+
+const ACK: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../testdata/samples/dhcp-ack.bin"
+));
+const DISCOVER: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../testdata/samples/dhcp-discover.bin"
+));
+
+/// Ours: view, then every option typed (lists and text walked).
+fn ours(bytes: &[u8]) -> usize {
+    let p = Packet::new_checked(bytes).unwrap();
+    let mut n = 0usize;
+    for o in p.typed() {
+        n += match o {
+            DhcpOption::Routers(l) | DhcpOption::DnsServers(l) | DhcpOption::TftpServers(l) => {
+                l.iter().map(|a| a.octets()[3] as usize).sum()
+            }
+            DhcpOption::MessageType(_) => 1,
+            DhcpOption::ServerId(a) | DhcpOption::SubnetMask(a) => a.octets()[0] as usize,
+            DhcpOption::LeaseTime(v)
+            | DhcpOption::RenewalTime(v)
+            | DhcpOption::RebindingTime(v) => v as usize,
+            DhcpOption::MaxMessageSize(v) => v as usize,
+            DhcpOption::DomainName(v)
+            | DhcpOption::TftpServerName(v)
+            | DhcpOption::HostName(v)
+            | DhcpOption::VendorClass(v)
+            | DhcpOption::ClientId(v)
+            | DhcpOption::ParameterRequestList(v) => v.len(),
+            _ => 1,
+        };
+    }
+    n + p.xid() as usize
+}
+
+fn dhcproto_owned(bytes: &[u8]) -> usize {
+    let m = dhcproto::v4::Message::decode(&mut dhcproto::Decoder::new(bytes)).unwrap();
+    m.opts().iter().count() + m.xid() as usize
+}
+
+fn dhcproto_borrowed(bytes: &[u8]) -> usize {
+    let m = dhcproto::v4::borrowed::Message::new(bytes).unwrap();
+    m.opts().map(|o| o.data().len()).sum::<usize>() + m.xid() as usize
+}
+
+fn smoltcp_walk(bytes: &[u8]) -> usize {
+    let p = smoltcp::wire::DhcpPacket::new_checked(bytes).unwrap();
+    p.options()
+        .map(|o| o.data.len() + o.kind as usize)
+        .sum::<usize>()
+        + p.transaction_id() as usize
+}
+
+fn decode(c: &mut Criterion) {
+    for (name, bytes) in [("ack", ACK), ("discover", DISCOVER)] {
+        let mut g = c.benchmark_group(format!("dhcp/decode_all_options/{name}"));
+        g.throughput(Throughput::Bytes(bytes.len() as u64));
+        g.bench_function("dialtone (typed)", |b| b.iter(|| ours(black_box(bytes))));
+        g.bench_function("smoltcp DhcpPacket walk", |b| {
+            b.iter(|| smoltcp_walk(black_box(bytes)))
+        });
+        g.bench_function("dhcproto borrowed", |b| {
+            b.iter(|| dhcproto_borrowed(black_box(bytes)))
+        });
+        g.bench_function("dhcproto Message::decode", |b| {
+            b.iter(|| dhcproto_owned(black_box(bytes)))
+        });
+        g.finish();
+    }
+}
+
+fn encode(c: &mut Criterion) {
+    // Same ACK for both: smoltcp's repr keeps only the options it knows
+    // (it drops 15, 66 and 150), ours writes every option of the sample.
+    let p = Packet::new_checked(ACK).unwrap();
+    let opts: Vec<OptionRef<'_>> = p
+        .options()
+        .map(|o| OptionRef {
+            code: o.code,
+            value: o.data,
+        })
+        .collect();
+    let mut r = MessageRepr::new(p.op(), p.xid(), p.chaddr());
+    r.yiaddr = p.yiaddr();
+    r.siaddr = p.siaddr();
+    r.giaddr = p.giaddr();
+    r.options = &opts;
+    let sp = smoltcp::wire::DhcpPacket::new_checked(ACK).unwrap();
+    let srepr = smoltcp::wire::DhcpRepr::parse(&sp).unwrap();
+    let mut g = c.benchmark_group("dhcp/encode/ack");
+    g.throughput(Throughput::Bytes(ACK.len() as u64));
+    let mut buf = [0u8; 1500];
+    g.bench_function("dialtone MessageRepr::emit", |b| {
+        b.iter(|| black_box(&r).emit(&mut buf).unwrap())
+    });
+    let mut sbuf = vec![0u8; srepr.buffer_len()];
+    g.bench_function("smoltcp DhcpRepr::emit", |b| {
+        b.iter(|| {
+            let mut pkt = smoltcp::wire::DhcpPacket::new_unchecked(&mut sbuf[..]);
+            black_box(&srepr).emit(&mut pkt).unwrap();
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, decode, encode);
+criterion_main!(benches);

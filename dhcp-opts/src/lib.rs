@@ -1,0 +1,65 @@
+//! # dialtone-dhcp-opts
+//!
+//! DHCPv4 as a Cisco IP phone speaks it: a zero-copy codec with typed access
+//! to the options the phone's boot needs (including Cisco's option 150, the
+//! TFTP server list), an encoder into caller buffers, the phone's TFTP server
+//! choice, and a Sans-IO RFC 2131 client state machine.
+//!
+//! It is **not** a socket library: no sockets, no clock, no threads. The
+//! driver passes time as [`dialtone_core::Instant`] and randomness as a seed;
+//! the `dialtone` tool and tests own the UDP sockets.
+//!
+//! ```
+//! use dialtone_dhcp_opts::{Packet, MessageType};
+//! # let bytes: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/samples/dhcp-ack.bin"));
+//! let ack = Packet::new_checked(bytes)?;
+//! assert_eq!(ack.message_type(), Some(MessageType::Ack));
+//! let tftp: Vec<_> = ack.tftp_servers().unwrap().iter().collect();
+//! assert_eq!(tftp, ["10.10.10.11".parse::<std::net::Ipv4Addr>()?, "10.10.10.12".parse()?]);
+//! assert_eq!(ack.tftp_server_name().unwrap().as_str(), Some("10.10.10.11"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The client is driven by the five verbs of every dialtone machine; see
+//! [`client::Client`] for a full drive loop.
+//!
+//! ## Features
+//!
+//! | feature | default | what |
+//! |---|---|---|
+//! | `std` | yes | implies `alloc` |
+//! | `alloc` | via `std` | [`OptionValue::to_vec`] (copying a split option) |
+//! | `fuzzing` | no | the `fuzzing` module with the fuzz target bodies |
+//!
+//! With no features the whole crate (codec and client) builds `#![no_std]`
+//! without allocation.
+//!
+//! ## Specifications
+//!
+//! RFC 2131 (DHCP), RFC 2132 (options), RFC 3396 (long options), RFC 3046
+//! (option 82), RFC 5859 (option 150), RFC 1542 (BOOTP minimum size).
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(any(feature = "std", test))]
+extern crate std;
+
+pub mod client;
+mod error;
+pub mod lease;
+pub mod tftp;
+pub mod wire;
+
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
+
+pub use error::{DecodeError, EmitError, InputError};
+pub use lease::Lease;
+pub use tftp::{tftp_servers, TftpOverrides, TftpPolicy, TftpServer, TftpServerList, TftpSource};
+pub use wire::{
+    code, DhcpOption, Encapsulated, MessageRepr, MessageType, Op, OptionRef, OptionValue, Packet,
+};

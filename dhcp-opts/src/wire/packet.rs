@@ -1,0 +1,1020 @@
+//! Zero-copy view of a BOOTP/DHCP message (RFC 2131 §2) and its option
+//! iterators (RFC 2132 §2, RFC 2131 §4.1, RFC 3396).
+
+use core::net::Ipv4Addr;
+
+use zerocopy::network_endian::{U16, U32};
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
+
+use super::code;
+use super::value::OptionValue;
+use crate::DecodeError;
+
+/// The magic cookie 99.130.83.99 that starts the options field (RFC 2131 §3).
+pub const MAGIC_COOKIE: [u8; 4] = [99, 130, 83, 99];
+/// Length of the fixed BOOTP part plus the magic cookie.
+pub const HEADER_LEN: usize = 240;
+/// Offset of `sname` in the message.
+pub const SNAME_OFFSET: usize = 44;
+/// Offset of `file` in the message.
+pub const FILE_OFFSET: usize = 108;
+/// The `flags` bit a client sets to ask for broadcast replies (RFC 2131 §2).
+pub const FLAG_BROADCAST: u16 = 0x8000;
+
+/// The fixed 240-byte head of every DHCP message, big-endian (RFC 2131 §2).
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned, Clone, Copy)]
+#[repr(C)]
+pub(crate) struct RawHeader {
+    pub op: u8,
+    pub htype: u8,
+    pub hlen: u8,
+    pub hops: u8,
+    pub xid: U32,
+    pub secs: U16,
+    pub flags: U16,
+    pub ciaddr: [u8; 4],
+    pub yiaddr: [u8; 4],
+    pub siaddr: [u8; 4],
+    pub giaddr: [u8; 4],
+    pub chaddr: [u8; 16],
+    pub sname: [u8; 64],
+    pub file: [u8; 128],
+    pub cookie: [u8; 4],
+}
+
+/// BOOTP `op` (RFC 951).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Op {
+    /// 1: client to server.
+    Request,
+    /// 2: server to client.
+    Reply,
+    /// Any other value, kept as data.
+    Unknown(u8),
+}
+
+impl From<u8> for Op {
+    fn from(v: u8) -> Self {
+        match v {
+            1 => Op::Request,
+            2 => Op::Reply,
+            o => Op::Unknown(o),
+        }
+    }
+}
+
+impl From<Op> for u8 {
+    fn from(v: Op) -> u8 {
+        match v {
+            Op::Request => 1,
+            Op::Reply => 2,
+            Op::Unknown(o) => o,
+        }
+    }
+}
+
+/// Which of `file`/`sname` carry options (option 52, RFC 2132 §9.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Overload {
+    /// `file` carries options (value 1 or 3).
+    pub file: bool,
+    /// `sname` carries options (value 2 or 3).
+    pub sname: bool,
+}
+
+impl Overload {
+    /// Decodes the option value; `None` for anything but 1, 2, 3.
+    #[must_use]
+    pub fn from_value(v: u8) -> Option<Self> {
+        match v {
+            1 => Some(Overload {
+                file: true,
+                sname: false,
+            }),
+            2 => Some(Overload {
+                file: false,
+                sname: true,
+            }),
+            3 => Some(Overload {
+                file: true,
+                sname: true,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The option value, or `None` when neither field is overloaded.
+    #[must_use]
+    pub fn value(self) -> Option<u8> {
+        match (self.file, self.sname) {
+            (true, false) => Some(1),
+            (false, true) => Some(2),
+            (true, true) => Some(3),
+            (false, false) => None,
+        }
+    }
+}
+
+/// Where an option instance was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Region {
+    /// The options field after the magic cookie.
+    Options,
+    /// The `file` field (option 52 = 1 or 3).
+    File,
+    /// The `sname` field (option 52 = 2 or 3).
+    Sname,
+}
+
+/// One option instance exactly as it appears on the wire (pad and end are
+/// never yielded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RawOption<'a> {
+    /// Option code (1..=254).
+    pub code: u8,
+    /// Value bytes of this instance only.
+    pub data: &'a [u8],
+    /// The field the instance sits in.
+    pub region: Region,
+}
+
+/// A 256-bit set of option codes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) struct CodeSet([u64; 4]);
+
+impl CodeSet {
+    #[inline]
+    pub(crate) fn insert(&mut self, code: u8) -> bool {
+        let (w, b) = (usize::from(code >> 6), code & 63);
+        let mask = 1u64 << b;
+        let slot = &mut self.0[w & 3];
+        let fresh = *slot & mask == 0;
+        *slot |= mask;
+        fresh
+    }
+    #[inline]
+    pub(crate) fn contains(&self, code: u8) -> bool {
+        let (w, b) = (usize::from(code >> 6), code & 63);
+        self.0[w & 3] & (1u64 << b) != 0
+    }
+}
+
+/// Walks one field's options, checking every length; returns the number of
+/// instances. `base` is the field's offset in the message (for errors).
+fn validate_region(
+    bytes: &[u8],
+    base: usize,
+    seen: &mut CodeSet,
+    multi: &mut CodeSet,
+    overload: &mut Option<u8>,
+    main: bool,
+) -> Result<(), DecodeError> {
+    let mut i = 0usize;
+    while let Some(&c) = bytes.get(i) {
+        match c {
+            code::PAD => i += 1,
+            code::END => return Ok(()),
+            _ => {
+                let Some(&len) = bytes.get(i + 1) else {
+                    return Err(DecodeError::Truncated {
+                        offset: base + i,
+                        needed: 1,
+                    });
+                };
+                let end = i + 2 + usize::from(len);
+                if end > bytes.len() {
+                    return Err(DecodeError::Truncated {
+                        offset: base + i,
+                        needed: end - bytes.len(),
+                    });
+                }
+                if !seen.insert(c) {
+                    multi.insert(c);
+                }
+                if main && c == code::OVERLOAD && overload.is_none() {
+                    if let [v] = bytes.get(i + 2..end).unwrap_or(&[]) {
+                        *overload = Some(*v);
+                    }
+                }
+                i = end;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A zero-copy view of a DHCP message: the 236-byte BOOTP head, the magic
+/// cookie and the options (RFC 2131 §2).
+///
+/// Invariant: after [`Packet::new_checked`] the buffer is at least 240 bytes,
+/// starts options with the magic cookie, and every option instance in the
+/// options field (and in `file`/`sname` when option 52 overloads them) fits in
+/// its field; no accessor panics.
+#[derive(Debug, Clone)]
+pub struct Packet<T: AsRef<[u8]>> {
+    buf: T,
+    overload: Overload,
+    multi: CodeSet,
+}
+
+impl<T: AsRef<[u8]>> Packet<T> {
+    /// Checks lengths, the magic cookie and the option framing.
+    ///
+    /// A missing END option is tolerated (the field's end ends the list);
+    /// an option whose length runs past its field is not.
+    ///
+    /// # Errors
+    /// [`DecodeError::Truncated`] for a short message or option,
+    /// [`DecodeError::BadCookie`] without the DHCP magic cookie.
+    pub fn new_checked(buf: T) -> Result<Self, DecodeError> {
+        let bytes = buf.as_ref();
+        let Some((head, opts)) = bytes.split_at_checked(HEADER_LEN) else {
+            return Err(DecodeError::Truncated {
+                offset: 0,
+                needed: HEADER_LEN - bytes.len(),
+            });
+        };
+        let Ok(h) = RawHeader::ref_from_bytes(head) else {
+            return Err(DecodeError::Truncated {
+                offset: 0,
+                needed: HEADER_LEN,
+            });
+        };
+        if h.cookie != MAGIC_COOKIE {
+            return Err(DecodeError::BadCookie);
+        }
+        let mut seen = CodeSet::default();
+        let mut multi = CodeSet::default();
+        let mut ov = None;
+        validate_region(opts, HEADER_LEN, &mut seen, &mut multi, &mut ov, true)?;
+        let overload = ov.and_then(Overload::from_value).unwrap_or_default();
+        if overload.file {
+            validate_region(&h.file, FILE_OFFSET, &mut seen, &mut multi, &mut ov, false)?;
+        }
+        if overload.sname {
+            validate_region(
+                &h.sname,
+                SNAME_OFFSET,
+                &mut seen,
+                &mut multi,
+                &mut ov,
+                false,
+            )?;
+        }
+        Ok(Packet {
+            buf,
+            overload,
+            multi,
+        })
+    }
+
+    /// The underlying buffer.
+    pub fn into_inner(self) -> T {
+        self.buf
+    }
+
+    #[inline]
+    fn header(&self) -> &RawHeader {
+        // Invariant of `new_checked`: at least HEADER_LEN bytes.
+        let (h, _) = RawHeader::ref_from_prefix(self.buf.as_ref())
+            .unwrap_or_else(|_| unreachable!("new_checked guarantees 240 bytes"));
+        h
+    }
+
+    /// `op`: request or reply.
+    pub fn op(&self) -> Op {
+        Op::from(self.header().op)
+    }
+    /// `htype` (1 = Ethernet).
+    pub fn htype(&self) -> u8 {
+        self.header().htype
+    }
+    /// `hlen` as sent.
+    pub fn hlen(&self) -> u8 {
+        self.header().hlen
+    }
+    /// `hops`.
+    pub fn hops(&self) -> u8 {
+        self.header().hops
+    }
+    /// Transaction id.
+    pub fn xid(&self) -> u32 {
+        self.header().xid.get()
+    }
+    /// Seconds since the client began acquisition or renewal.
+    pub fn secs(&self) -> u16 {
+        self.header().secs.get()
+    }
+    /// The raw `flags` field.
+    pub fn flags(&self) -> u16 {
+        self.header().flags.get()
+    }
+    /// The BROADCAST bit of `flags`.
+    pub fn broadcast(&self) -> bool {
+        self.flags() & FLAG_BROADCAST != 0
+    }
+    /// `ciaddr`.
+    pub fn ciaddr(&self) -> Ipv4Addr {
+        Ipv4Addr::from(self.header().ciaddr)
+    }
+    /// `yiaddr`.
+    pub fn yiaddr(&self) -> Ipv4Addr {
+        Ipv4Addr::from(self.header().yiaddr)
+    }
+    /// `siaddr` ("next server").
+    pub fn siaddr(&self) -> Ipv4Addr {
+        Ipv4Addr::from(self.header().siaddr)
+    }
+    /// `giaddr` (relay agent).
+    pub fn giaddr(&self) -> Ipv4Addr {
+        Ipv4Addr::from(self.header().giaddr)
+    }
+    /// All 16 bytes of `chaddr`.
+    pub fn chaddr_raw(&self) -> &[u8; 16] {
+        &self.header().chaddr
+    }
+    /// The first `hlen` bytes of `chaddr` (all 16 when `hlen` > 16).
+    pub fn chaddr(&self) -> &[u8] {
+        let c = &self.header().chaddr;
+        c.get(..usize::from(self.hlen())).unwrap_or(c)
+    }
+    /// The whole 64-byte `sname` field.
+    pub fn sname_raw(&self) -> &[u8; 64] {
+        &self.header().sname
+    }
+    /// The whole 128-byte `file` field.
+    pub fn file_raw(&self) -> &[u8; 128] {
+        &self.header().file
+    }
+    /// `sname` up to its first NUL, or `None` when it carries options.
+    pub fn sname(&self) -> Option<&[u8]> {
+        (!self.overload.sname).then(|| until_nul(&self.header().sname))
+    }
+    /// `file` up to its first NUL, or `None` when it carries options.
+    pub fn file(&self) -> Option<&[u8]> {
+        (!self.overload.file).then(|| until_nul(&self.header().file))
+    }
+    /// The option 52 overload in force.
+    pub fn overload(&self) -> Overload {
+        self.overload
+    }
+    /// Bytes after the magic cookie.
+    pub fn options_field(&self) -> &[u8] {
+        self.buf.as_ref().get(HEADER_LEN..).unwrap_or(&[])
+    }
+
+    /// Every option instance in RFC order: the options field, then `file`, then
+    /// `sname` when option 52 says they carry options (RFC 3396 §5); pad and end
+    /// are skipped, repeated codes are yielded once per instance.
+    pub fn options(&self) -> Options<'_> {
+        let h = self.header();
+        Options {
+            cur: self.options_field(),
+            region: Region::Options,
+            file: if self.overload.file { &h.file } else { &[] },
+            sname: if self.overload.sname { &h.sname } else { &[] },
+        }
+    }
+
+    /// One entry per distinct code, in order of first appearance, each value
+    /// being the RFC 3396 concatenation of all its instances.
+    pub fn merged(&self) -> Merged<'_> {
+        Merged {
+            it: self.options(),
+            seen: CodeSet::default(),
+            multi: self.multi,
+        }
+    }
+
+    /// The same as [`Packet::merged`], with each value decoded by its code.
+    pub fn typed(&self) -> Typed<'_> {
+        Typed {
+            inner: self.merged(),
+        }
+    }
+
+    /// The (concatenated) value of option `code`, if present.
+    pub fn option(&self, code: u8) -> Option<OptionValue<'_>> {
+        let mut it = self.options();
+        let first = it.by_ref().find(|o| o.code == code)?;
+        Some(OptionValue::new(
+            code,
+            first.data,
+            it,
+            self.multi.contains(code),
+        ))
+    }
+
+    /// True when option `code` appears more than once (it is then concatenated).
+    pub fn is_split(&self, code: u8) -> bool {
+        self.multi.contains(code)
+    }
+
+    /// Option 53, the DHCP message type.
+    pub fn message_type(&self) -> Option<MessageType> {
+        self.option(code::MESSAGE_TYPE)?
+            .array::<1>()
+            .map(|[v]| MessageType::from(v))
+    }
+    /// Option 1, subnet mask.
+    pub fn subnet_mask(&self) -> Option<Ipv4Addr> {
+        self.option(code::SUBNET_MASK)?.ipv4()
+    }
+    /// Option 3, routers in order of preference.
+    pub fn routers(&self) -> Option<Ipv4List<'_>> {
+        self.option(code::ROUTER)?.ipv4_list()
+    }
+    /// Option 6, DNS servers in order of preference.
+    pub fn dns_servers(&self) -> Option<Ipv4List<'_>> {
+        self.option(code::DNS)?.ipv4_list()
+    }
+    /// Option 12, host name.
+    pub fn host_name(&self) -> Option<OptionValue<'_>> {
+        self.option(code::HOST_NAME)
+    }
+    /// Option 15, domain name.
+    pub fn domain_name(&self) -> Option<OptionValue<'_>> {
+        self.option(code::DOMAIN_NAME)
+    }
+    /// Option 42, NTP servers.
+    pub fn ntp_servers(&self) -> Option<Ipv4List<'_>> {
+        self.option(code::NTP_SERVERS)?.ipv4_list()
+    }
+    /// Option 43, vendor-specific information (raw; see [`Encapsulated`]).
+    pub fn vendor_specific(&self) -> Option<OptionValue<'_>> {
+        self.option(code::VENDOR_SPECIFIC)
+    }
+    /// Option 50, requested IP address.
+    pub fn requested_ip(&self) -> Option<Ipv4Addr> {
+        self.option(code::REQUESTED_IP)?.ipv4()
+    }
+    /// Option 51, lease time in seconds (`u32::MAX` = infinite).
+    pub fn lease_time(&self) -> Option<u32> {
+        self.option(code::LEASE_TIME)?.u32()
+    }
+    /// Option 54, server identifier.
+    pub fn server_id(&self) -> Option<Ipv4Addr> {
+        self.option(code::SERVER_ID)?.ipv4()
+    }
+    /// Option 55, parameter request list (one code per byte).
+    pub fn parameter_request_list(&self) -> Option<OptionValue<'_>> {
+        self.option(code::PARAMETER_REQUEST_LIST)
+    }
+    /// Option 57, maximum DHCP message size.
+    pub fn max_message_size(&self) -> Option<u16> {
+        self.option(code::MAX_MESSAGE_SIZE)?.u16()
+    }
+    /// Option 58, renewal (T1) time in seconds.
+    pub fn renewal_time(&self) -> Option<u32> {
+        self.option(code::RENEWAL_TIME)?.u32()
+    }
+    /// Option 59, rebinding (T2) time in seconds.
+    pub fn rebinding_time(&self) -> Option<u32> {
+        self.option(code::REBINDING_TIME)?.u32()
+    }
+    /// Option 60, vendor class identifier.
+    pub fn vendor_class(&self) -> Option<OptionValue<'_>> {
+        self.option(code::VENDOR_CLASS)
+    }
+    /// Option 61, client identifier (type byte + identifier).
+    pub fn client_id(&self) -> Option<OptionValue<'_>> {
+        self.option(code::CLIENT_ID)
+    }
+    /// Option 66, TFTP server name, with trailing NUL bytes removed (dnsmasq
+    /// sends one).
+    pub fn tftp_server_name(&self) -> Option<OptionValue<'_>> {
+        Some(self.option(code::TFTP_SERVER_NAME)?.trim_trailing_nuls())
+    }
+    /// Option 82, relay agent information; `None` when absent or split into
+    /// several instances (read those through [`Packet::option`] and
+    /// [`Encapsulated::new`] on a copy).
+    pub fn relay_agent_info(&self) -> Option<Encapsulated<'_>> {
+        Some(Encapsulated::new_relay(
+            self.option(code::RELAY_AGENT_INFO)?.as_slice()?,
+        ))
+    }
+    /// Option 150, TFTP server addresses in order of preference (RFC 5859).
+    pub fn tftp_servers(&self) -> Option<Ipv4List<'_>> {
+        self.option(code::TFTP_SERVERS)?.ipv4_list()
+    }
+}
+
+fn until_nul(b: &[u8]) -> &[u8] {
+    let n = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+    b.get(..n).unwrap_or(b)
+}
+
+/// Iterator over option instances in RFC 3396 order; see [`Packet::options`].
+#[derive(Debug, Clone)]
+pub struct Options<'a> {
+    cur: &'a [u8],
+    region: Region,
+    file: &'a [u8],
+    sname: &'a [u8],
+}
+
+impl<'a> Options<'a> {
+    /// Iterates options in a bare buffer (no overload): e.g. the options
+    /// field of a message, or a hand-made list.
+    pub fn over(bytes: &'a [u8]) -> Self {
+        Options {
+            cur: bytes,
+            region: Region::Options,
+            file: &[],
+            sname: &[],
+        }
+    }
+
+    fn next_region(&mut self) -> bool {
+        match self.region {
+            Region::Options if !self.file.is_empty() => {
+                self.cur = core::mem::take(&mut self.file);
+                self.region = Region::File;
+                true
+            }
+            Region::Options | Region::File if !self.sname.is_empty() => {
+                self.cur = core::mem::take(&mut self.sname);
+                self.region = Region::Sname;
+                true
+            }
+            _ => {
+                self.cur = &[];
+                false
+            }
+        }
+    }
+}
+
+impl<'a> Iterator for Options<'a> {
+    type Item = RawOption<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<RawOption<'a>> {
+        loop {
+            match self.cur {
+                [] | [code::END, ..] => {
+                    if !self.next_region() {
+                        return None;
+                    }
+                }
+                [code::PAD, rest @ ..] => self.cur = rest,
+                [c, len, rest @ ..] => {
+                    let Some((data, rest)) = rest.split_at_checked(usize::from(*len)) else {
+                        // Only reachable through `Options::over` on unchecked bytes.
+                        self.cur = &[];
+                        continue;
+                    };
+                    self.cur = rest;
+                    return Some(RawOption {
+                        code: *c,
+                        data,
+                        region: self.region,
+                    });
+                }
+                [_] => self.cur = &[],
+            }
+        }
+    }
+}
+
+/// Iterator of distinct options with concatenated values; see [`Packet::merged`].
+#[derive(Debug, Clone)]
+pub struct Merged<'a> {
+    it: Options<'a>,
+    seen: CodeSet,
+    multi: CodeSet,
+}
+
+impl<'a> Iterator for Merged<'a> {
+    type Item = (u8, OptionValue<'a>);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let o = self.it.next()?;
+            if !self.multi.contains(o.code) {
+                return Some((o.code, OptionValue::single(o.code, o.data)));
+            }
+            if self.seen.insert(o.code) {
+                return Some((
+                    o.code,
+                    OptionValue::new(o.code, o.data, self.it.clone(), true),
+                ));
+            }
+        }
+    }
+}
+
+/// DHCP message type, option 53 (RFC 2132 §9.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MessageType {
+    /// 1
+    Discover,
+    /// 2
+    Offer,
+    /// 3
+    Request,
+    /// 4
+    Decline,
+    /// 5
+    Ack,
+    /// 6
+    Nak,
+    /// 7
+    Release,
+    /// 8
+    Inform,
+    /// Any other value, kept as data.
+    Unknown(u8),
+}
+
+impl From<u8> for MessageType {
+    fn from(v: u8) -> Self {
+        match v {
+            1 => Self::Discover,
+            2 => Self::Offer,
+            3 => Self::Request,
+            4 => Self::Decline,
+            5 => Self::Ack,
+            6 => Self::Nak,
+            7 => Self::Release,
+            8 => Self::Inform,
+            o => Self::Unknown(o),
+        }
+    }
+}
+
+impl From<MessageType> for u8 {
+    fn from(v: MessageType) -> u8 {
+        match v {
+            MessageType::Discover => 1,
+            MessageType::Offer => 2,
+            MessageType::Request => 3,
+            MessageType::Decline => 4,
+            MessageType::Ack => 5,
+            MessageType::Nak => 6,
+            MessageType::Release => 7,
+            MessageType::Inform => 8,
+            MessageType::Unknown(o) => o,
+        }
+    }
+}
+
+/// A list of IPv4 addresses (options 3, 6, 42, 150), possibly spanning several
+/// RFC 3396 instances. Its value length is a non-zero multiple of 4.
+#[derive(Debug, Clone)]
+pub struct Ipv4List<'a> {
+    value: OptionValue<'a>,
+}
+
+impl<'a> Ipv4List<'a> {
+    pub(crate) fn new(value: OptionValue<'a>) -> Self {
+        Ipv4List { value }
+    }
+    /// Number of addresses.
+    pub fn len(&self) -> usize {
+        self.value.len() / 4
+    }
+    /// Always false for a decoded list (RFC 2132 requires at least one).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The addresses in order.
+    pub fn iter(&self) -> Ipv4Iter<'a> {
+        let inner = match self.value.as_slice() {
+            Some(s) => Ipv4IterInner::Slice(s.chunks_exact(4)),
+            None => Ipv4IterInner::Bytes(self.value.bytes()),
+        };
+        Ipv4Iter { inner }
+    }
+    /// The first address.
+    pub fn first(&self) -> Option<Ipv4Addr> {
+        self.iter().next()
+    }
+    /// The raw value.
+    pub fn value(&self) -> &OptionValue<'a> {
+        &self.value
+    }
+}
+
+impl<'a> IntoIterator for &Ipv4List<'a> {
+    type Item = Ipv4Addr;
+    type IntoIter = Ipv4Iter<'a>;
+    fn into_iter(self) -> Ipv4Iter<'a> {
+        self.iter()
+    }
+}
+
+/// Iterator over an [`Ipv4List`].
+#[derive(Debug, Clone)]
+pub struct Ipv4Iter<'a> {
+    inner: Ipv4IterInner<'a>,
+}
+
+#[derive(Debug, Clone)]
+enum Ipv4IterInner<'a> {
+    /// One instance: whole addresses straight from the slice.
+    Slice(core::slice::ChunksExact<'a, u8>),
+    /// Several instances: an address may straddle two of them.
+    Bytes(super::value::Bytes<'a>),
+}
+
+impl Iterator for Ipv4Iter<'_> {
+    type Item = Ipv4Addr;
+    #[inline]
+    fn next(&mut self) -> Option<Ipv4Addr> {
+        match &mut self.inner {
+            Ipv4IterInner::Slice(c) => {
+                let [a, b, c, d] = *c.next()? else {
+                    return None;
+                };
+                Some(Ipv4Addr::new(a, b, c, d))
+            }
+            Ipv4IterInner::Bytes(bytes) => {
+                let a = bytes.next()?;
+                let b = bytes.next()?;
+                let c = bytes.next()?;
+                let d = bytes.next()?;
+                Some(Ipv4Addr::new(a, b, c, d))
+            }
+        }
+    }
+}
+
+/// Encapsulated sub-options: option 43 (RFC 2132 §8.4: pad and end keep
+/// their meaning) or option 82 (RFC 3046: every code is a sub-option).
+#[derive(Debug, Clone)]
+pub struct Encapsulated<'a> {
+    rest: &'a [u8],
+    pad_end: bool,
+}
+
+impl<'a> Encapsulated<'a> {
+    /// Option 43 syntax: 0 is pad, 255 ends the list.
+    pub fn new(bytes: &'a [u8]) -> Self {
+        Encapsulated {
+            rest: bytes,
+            pad_end: true,
+        }
+    }
+    /// Option 82 syntax (RFC 3046 §2): sub-option 1 circuit id, 2 remote id, ...
+    pub fn new_relay(bytes: &'a [u8]) -> Self {
+        Encapsulated {
+            rest: bytes,
+            pad_end: false,
+        }
+    }
+    /// Sub-option `code`'s value, if present.
+    pub fn get(&self, code: u8) -> Option<&'a [u8]> {
+        self.clone().find(|(c, _)| *c == code).map(|(_, v)| v)
+    }
+    /// Option 82 sub-option 1, the agent circuit id.
+    pub fn circuit_id(&self) -> Option<&'a [u8]> {
+        self.get(1)
+    }
+    /// Option 82 sub-option 2, the agent remote id.
+    pub fn remote_id(&self) -> Option<&'a [u8]> {
+        self.get(2)
+    }
+}
+
+impl<'a> Iterator for Encapsulated<'a> {
+    /// (sub-option code, value). A truncated trailing sub-option ends the list.
+    type Item = (u8, &'a [u8]);
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            match self.rest {
+                [0, rest @ ..] if self.pad_end => self.rest = rest,
+                [255, ..] if self.pad_end => {
+                    self.rest = &[];
+                    return None;
+                }
+                [c, len, rest @ ..] => {
+                    let Some((v, rest)) = rest.split_at_checked(usize::from(*len)) else {
+                        self.rest = &[];
+                        return None;
+                    };
+                    self.rest = rest;
+                    return Some((*c, v));
+                }
+                _ => {
+                    self.rest = &[];
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+/// A decoded option: the typed options this crate knows and every other one
+/// raw. A known code whose value has the wrong length is yielded as
+/// [`DhcpOption::Malformed`] (data, not an error).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum DhcpOption<'a> {
+    /// 1
+    SubnetMask(Ipv4Addr),
+    /// 3
+    Routers(Ipv4List<'a>),
+    /// 6
+    DnsServers(Ipv4List<'a>),
+    /// 12
+    HostName(OptionValue<'a>),
+    /// 15
+    DomainName(OptionValue<'a>),
+    /// 42
+    NtpServers(Ipv4List<'a>),
+    /// 43 (see [`Encapsulated`])
+    VendorSpecific(OptionValue<'a>),
+    /// 50
+    RequestedIp(Ipv4Addr),
+    /// 51, seconds (`u32::MAX` = infinite)
+    LeaseTime(u32),
+    /// 52
+    Overload(Overload),
+    /// 53
+    MessageType(MessageType),
+    /// 54
+    ServerId(Ipv4Addr),
+    /// 55, one code per byte
+    ParameterRequestList(OptionValue<'a>),
+    /// 57
+    MaxMessageSize(u16),
+    /// 58, seconds
+    RenewalTime(u32),
+    /// 59, seconds
+    RebindingTime(u32),
+    /// 60
+    VendorClass(OptionValue<'a>),
+    /// 61
+    ClientId(OptionValue<'a>),
+    /// 66, trailing NULs removed
+    TftpServerName(OptionValue<'a>),
+    /// 82; sub-options through [`OptionValue::as_slice`] and [`Encapsulated::new_relay`]
+    RelayAgentInfo(OptionValue<'a>),
+    /// 150
+    TftpServers(Ipv4List<'a>),
+    /// A known code with a value of the wrong length.
+    Malformed {
+        /// The option code.
+        code: u8,
+        /// Its raw value.
+        value: OptionValue<'a>,
+    },
+    /// Any other code, raw.
+    Other {
+        /// The option code.
+        code: u8,
+        /// Its raw value.
+        value: OptionValue<'a>,
+    },
+}
+
+impl<'a> DhcpOption<'a> {
+    /// Decodes `value` according to `code`.
+    pub fn from_value(code: u8, value: OptionValue<'a>) -> Self {
+        use super::code as c;
+        let bad = |value| DhcpOption::Malformed { code, value };
+        macro_rules! typed {
+            ($e:expr, $v:ident) => {
+                match $e {
+                    Some(x) => DhcpOption::$v(x),
+                    None => bad(value),
+                }
+            };
+        }
+        match code {
+            c::SUBNET_MASK => typed!(value.ipv4(), SubnetMask),
+            c::ROUTER => typed!(value.clone().ipv4_list(), Routers),
+            c::DNS => typed!(value.clone().ipv4_list(), DnsServers),
+            c::NTP_SERVERS => typed!(value.clone().ipv4_list(), NtpServers),
+            c::TFTP_SERVERS => typed!(value.clone().ipv4_list(), TftpServers),
+            c::HOST_NAME if !value.is_empty() => DhcpOption::HostName(value),
+            c::DOMAIN_NAME if !value.is_empty() => DhcpOption::DomainName(value),
+            c::VENDOR_SPECIFIC if !value.is_empty() => DhcpOption::VendorSpecific(value),
+            c::REQUESTED_IP => typed!(value.ipv4(), RequestedIp),
+            c::LEASE_TIME => typed!(value.u32(), LeaseTime),
+            c::OVERLOAD => typed!(
+                value.array::<1>().and_then(|[v]| Overload::from_value(v)),
+                Overload
+            ),
+            c::MESSAGE_TYPE => typed!(
+                value.array::<1>().map(|[v]| MessageType::from(v)),
+                MessageType
+            ),
+            c::SERVER_ID => typed!(value.ipv4(), ServerId),
+            c::PARAMETER_REQUEST_LIST if !value.is_empty() => {
+                DhcpOption::ParameterRequestList(value)
+            }
+            c::MAX_MESSAGE_SIZE => typed!(value.u16(), MaxMessageSize),
+            c::RENEWAL_TIME => typed!(value.u32(), RenewalTime),
+            c::REBINDING_TIME => typed!(value.u32(), RebindingTime),
+            c::VENDOR_CLASS if !value.is_empty() => DhcpOption::VendorClass(value),
+            c::CLIENT_ID if value.len() >= 2 => DhcpOption::ClientId(value),
+            c::TFTP_SERVER_NAME if !value.is_empty() => {
+                DhcpOption::TftpServerName(value.trim_trailing_nuls())
+            }
+            c::RELAY_AGENT_INFO if value.len() >= 2 => DhcpOption::RelayAgentInfo(value),
+            c::HOST_NAME
+            | c::DOMAIN_NAME
+            | c::VENDOR_SPECIFIC
+            | c::PARAMETER_REQUEST_LIST
+            | c::VENDOR_CLASS
+            | c::CLIENT_ID
+            | c::TFTP_SERVER_NAME
+            | c::RELAY_AGENT_INFO => bad(value),
+            _ => DhcpOption::Other { code, value },
+        }
+    }
+
+    /// Decodes a value made of one instance (the common case, without the
+    /// concatenation machinery); same result as [`DhcpOption::from_value`].
+    #[inline]
+    pub fn from_single(code: u8, d: &'a [u8]) -> Self {
+        use super::code as c;
+        let v = || OptionValue::single(code, d);
+        let ip = |a: u8, b: u8, x: u8, y: u8| Ipv4Addr::new(a, b, x, y);
+        let list = !d.is_empty() && d.len() % 4 == 0;
+        match (code, d) {
+            (c::SUBNET_MASK, &[a, b, x, y]) => DhcpOption::SubnetMask(ip(a, b, x, y)),
+            (c::REQUESTED_IP, &[a, b, x, y]) => DhcpOption::RequestedIp(ip(a, b, x, y)),
+            (c::SERVER_ID, &[a, b, x, y]) => DhcpOption::ServerId(ip(a, b, x, y)),
+            (c::LEASE_TIME, &[a, b, x, y]) => {
+                DhcpOption::LeaseTime(u32::from_be_bytes([a, b, x, y]))
+            }
+            (c::RENEWAL_TIME, &[a, b, x, y]) => {
+                DhcpOption::RenewalTime(u32::from_be_bytes([a, b, x, y]))
+            }
+            (c::REBINDING_TIME, &[a, b, x, y]) => {
+                DhcpOption::RebindingTime(u32::from_be_bytes([a, b, x, y]))
+            }
+            (c::MESSAGE_TYPE, &[t]) => DhcpOption::MessageType(MessageType::from(t)),
+            (c::MAX_MESSAGE_SIZE, &[a, b]) => {
+                DhcpOption::MaxMessageSize(u16::from_be_bytes([a, b]))
+            }
+            (c::ROUTER, _) if list => DhcpOption::Routers(Ipv4List::new(v())),
+            (c::DNS, _) if list => DhcpOption::DnsServers(Ipv4List::new(v())),
+            (c::NTP_SERVERS, _) if list => DhcpOption::NtpServers(Ipv4List::new(v())),
+            (c::TFTP_SERVERS, _) if list => DhcpOption::TftpServers(Ipv4List::new(v())),
+            (c::HOST_NAME, [_, ..]) => DhcpOption::HostName(v()),
+            (c::DOMAIN_NAME, [_, ..]) => DhcpOption::DomainName(v()),
+            (c::VENDOR_CLASS, [_, ..]) => DhcpOption::VendorClass(v()),
+            (c::PARAMETER_REQUEST_LIST, [_, ..]) => DhcpOption::ParameterRequestList(v()),
+            (c::TFTP_SERVER_NAME, [_, ..]) => DhcpOption::TftpServerName(v().trim_trailing_nuls()),
+            _ => DhcpOption::from_value(code, v()),
+        }
+    }
+
+    /// The option code.
+    pub fn code(&self) -> u8 {
+        use super::code as c;
+        match self {
+            DhcpOption::SubnetMask(_) => c::SUBNET_MASK,
+            DhcpOption::Routers(_) => c::ROUTER,
+            DhcpOption::DnsServers(_) => c::DNS,
+            DhcpOption::HostName(_) => c::HOST_NAME,
+            DhcpOption::DomainName(_) => c::DOMAIN_NAME,
+            DhcpOption::NtpServers(_) => c::NTP_SERVERS,
+            DhcpOption::VendorSpecific(_) => c::VENDOR_SPECIFIC,
+            DhcpOption::RequestedIp(_) => c::REQUESTED_IP,
+            DhcpOption::LeaseTime(_) => c::LEASE_TIME,
+            DhcpOption::Overload(_) => c::OVERLOAD,
+            DhcpOption::MessageType(_) => c::MESSAGE_TYPE,
+            DhcpOption::ServerId(_) => c::SERVER_ID,
+            DhcpOption::ParameterRequestList(_) => c::PARAMETER_REQUEST_LIST,
+            DhcpOption::MaxMessageSize(_) => c::MAX_MESSAGE_SIZE,
+            DhcpOption::RenewalTime(_) => c::RENEWAL_TIME,
+            DhcpOption::RebindingTime(_) => c::REBINDING_TIME,
+            DhcpOption::VendorClass(_) => c::VENDOR_CLASS,
+            DhcpOption::ClientId(_) => c::CLIENT_ID,
+            DhcpOption::TftpServerName(_) => c::TFTP_SERVER_NAME,
+            DhcpOption::RelayAgentInfo(_) => c::RELAY_AGENT_INFO,
+            DhcpOption::TftpServers(_) => c::TFTP_SERVERS,
+            DhcpOption::Malformed { code, .. } | DhcpOption::Other { code, .. } => *code,
+        }
+    }
+}
+
+/// Iterator of typed options; see [`Packet::typed`].
+#[derive(Debug, Clone)]
+pub struct Typed<'a> {
+    inner: Merged<'a>,
+}
+
+impl<'a> Iterator for Typed<'a> {
+    type Item = DhcpOption<'a>;
+    #[inline]
+    fn next(&mut self) -> Option<DhcpOption<'a>> {
+        let m = &mut self.inner;
+        loop {
+            let o = m.it.next()?;
+            if !m.multi.contains(o.code) {
+                return Some(DhcpOption::from_single(o.code, o.data));
+            }
+            if m.seen.insert(o.code) {
+                let v = OptionValue::new(o.code, o.data, m.it.clone(), true);
+                return Some(DhcpOption::from_value(o.code, v));
+            }
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! A borrowed view of one option's value, concatenated across RFC 3396
+//! instances without copying.
+
+use core::net::Ipv4Addr;
+
+use dialtone_core::InsufficientSize;
+
+use super::packet::{Ipv4List, Options};
+
+/// The value of one option: either a single instance (the usual case: a
+/// plain `&[u8]`, see [`OptionValue::as_slice`]) or the RFC 3396 concatenation
+/// of several instances of the same code, read in place through
+/// [`OptionValue::fragments`] / [`OptionValue::bytes`], copied with
+/// [`OptionValue::copy_to`], or (feature `alloc`) [`OptionValue::to_vec`].
+#[derive(Debug, Clone)]
+pub struct OptionValue<'a> {
+    code: u8,
+    first: &'a [u8],
+    /// Instances after `first` (searched for `code` only when `split`).
+    rest: Option<Options<'a>>,
+    /// Bytes kept (after trimming), `usize::MAX` = all.
+    limit: usize,
+}
+
+impl<'a> OptionValue<'a> {
+    pub(crate) fn new(code: u8, first: &'a [u8], rest: Options<'a>, split: bool) -> Self {
+        OptionValue {
+            code,
+            first,
+            rest: split.then_some(rest),
+            limit: usize::MAX,
+        }
+    }
+
+    pub(crate) fn single(code: u8, data: &'a [u8]) -> Self {
+        OptionValue {
+            code,
+            first: data,
+            rest: None,
+            limit: usize::MAX,
+        }
+    }
+
+    /// A value made of one slice (for building or testing).
+    pub fn from_slice(code: u8, data: &'a [u8]) -> Self {
+        Self::single(code, data)
+    }
+
+    /// The option code.
+    pub fn code(&self) -> u8 {
+        self.code
+    }
+
+    /// True when the value spans several instances.
+    pub fn is_split(&self) -> bool {
+        self.rest.is_some()
+    }
+
+    /// The value's instances, in order (empty instances included).
+    pub fn fragments(&self) -> Fragments<'a> {
+        Fragments {
+            code: self.code,
+            first: Some(self.first),
+            rest: self.rest.clone(),
+            left: self.limit,
+        }
+    }
+
+    /// The value's bytes, in order.
+    pub fn bytes(&self) -> Bytes<'a> {
+        Bytes {
+            cur: [].iter(),
+            frags: self.fragments(),
+        }
+    }
+
+    /// Total length in bytes.
+    pub fn len(&self) -> usize {
+        if self.rest.is_none() {
+            self.first.len().min(self.limit)
+        } else {
+            self.fragments().map(<[u8]>::len).sum()
+        }
+    }
+
+    /// True for a zero-length value.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The value as one borrowed slice when it is a single instance.
+    pub fn as_slice(&self) -> Option<&'a [u8]> {
+        if self.rest.is_some() {
+            return None;
+        }
+        Some(self.first.get(..self.limit).unwrap_or(self.first))
+    }
+
+    /// The value as `&str` when it is a single instance of valid UTF-8.
+    pub fn as_str(&self) -> Option<&'a str> {
+        core::str::from_utf8(self.as_slice()?).ok()
+    }
+
+    /// Copies the whole value to the start of `out`.
+    ///
+    /// # Errors
+    /// [`InsufficientSize`] when `out` is shorter than [`OptionValue::len`];
+    /// nothing is written then.
+    pub fn copy_to(&self, out: &mut [u8]) -> Result<usize, InsufficientSize> {
+        let n = self.len();
+        let Some(dst) = out.get_mut(..n) else {
+            return Err(InsufficientSize { required: n });
+        };
+        let mut at = 0;
+        for f in self.fragments() {
+            if let Some(d) = dst.get_mut(at..at + f.len()) {
+                d.copy_from_slice(f);
+            }
+            at += f.len();
+        }
+        Ok(n)
+    }
+
+    /// The whole value in a new vector.
+    #[cfg(feature = "alloc")]
+    pub fn to_vec(&self) -> alloc::vec::Vec<u8> {
+        let mut v = alloc::vec::Vec::with_capacity(self.len());
+        for f in self.fragments() {
+            v.extend_from_slice(f);
+        }
+        v
+    }
+
+    /// True when the value equals `other` byte for byte.
+    pub fn eq_bytes(&self, other: &[u8]) -> bool {
+        match self.as_slice() {
+            Some(s) => s == other,
+            None => self.len() == other.len() && self.bytes().eq(other.iter().copied()),
+        }
+    }
+
+    /// The same value without trailing NUL bytes.
+    #[must_use]
+    pub fn trim_trailing_nuls(mut self) -> Self {
+        if self.rest.is_none() {
+            let s = self.first.get(..self.limit).unwrap_or(self.first);
+            self.limit = s.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+            return self;
+        }
+        let mut kept = 0usize;
+        let mut at = 0usize;
+        for b in self.bytes() {
+            at += 1;
+            if b != 0 {
+                kept = at;
+            }
+        }
+        self.limit = kept;
+        self
+    }
+
+    /// The value as exactly `N` bytes, or `None` for another length.
+    #[inline]
+    pub fn array<const N: usize>(&self) -> Option<[u8; N]> {
+        if self.rest.is_none() {
+            let s = self.first.get(..self.limit).unwrap_or(self.first);
+            return s.try_into().ok();
+        }
+        if self.len() != N {
+            return None;
+        }
+        let mut a = [0u8; N];
+        for (d, s) in a.iter_mut().zip(self.bytes()) {
+            *d = s;
+        }
+        Some(a)
+    }
+
+    /// A 4-byte value as an address.
+    pub fn ipv4(&self) -> Option<Ipv4Addr> {
+        self.array::<4>().map(Ipv4Addr::from)
+    }
+
+    /// A 4-byte big-endian integer.
+    pub fn u32(&self) -> Option<u32> {
+        self.array::<4>().map(u32::from_be_bytes)
+    }
+
+    /// A 2-byte big-endian integer.
+    pub fn u16(&self) -> Option<u16> {
+        self.array::<2>().map(u16::from_be_bytes)
+    }
+
+    /// A non-empty list of addresses (length a multiple of 4).
+    pub fn ipv4_list(self) -> Option<Ipv4List<'a>> {
+        let n = self.len();
+        (n >= 4 && n % 4 == 0).then(|| Ipv4List::new(self))
+    }
+}
+
+impl PartialEq for OptionValue<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.code == other.code && self.len() == other.len() && self.bytes().eq(other.bytes())
+    }
+}
+
+impl Eq for OptionValue<'_> {}
+
+/// The instances making up an [`OptionValue`].
+#[derive(Debug, Clone)]
+pub struct Fragments<'a> {
+    code: u8,
+    first: Option<&'a [u8]>,
+    rest: Option<Options<'a>>,
+    left: usize,
+}
+
+impl<'a> Iterator for Fragments<'a> {
+    type Item = &'a [u8];
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.left == 0 {
+            return None;
+        }
+        let f = match self.first.take() {
+            Some(f) => f,
+            None => {
+                let code = self.code;
+                self.rest.as_mut()?.find(|o| o.code == code)?.data
+            }
+        };
+        let f = f.get(..self.left).unwrap_or(f);
+        self.left -= f.len();
+        Some(f)
+    }
+}
+
+/// The bytes of an [`OptionValue`].
+#[derive(Debug, Clone)]
+pub struct Bytes<'a> {
+    cur: core::slice::Iter<'a, u8>,
+    frags: Fragments<'a>,
+}
+
+impl Iterator for Bytes<'_> {
+    type Item = u8;
+    #[inline]
+    fn next(&mut self) -> Option<u8> {
+        loop {
+            if let Some(b) = self.cur.next() {
+                return Some(*b);
+            }
+            self.cur = self.frags.next()?.iter();
+        }
+    }
+}

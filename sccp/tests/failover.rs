@@ -1,0 +1,326 @@
+//! Registration, failover and fallback scenarios in the simulated network
+//! (`phone-boot.md` §1.7.6–§1.7.8, AS-27/28/30/31).
+
+mod sim;
+
+use std::time::Duration;
+
+use dialtone_sccp::station::{self, LostCause};
+use sim::{Dir, Net};
+
+const MS: Duration = Duration::from_millis(1);
+const KA: Duration = Duration::from_secs(30);
+const KA2: Duration = Duration::from_secs(60);
+
+fn registered_all(net: &mut Net, cm: usize) {
+    let t = net.run_until_pred(Duration::from_secs(5), Duration::from_millis(10), |n| {
+        n.all_on(cm)
+    });
+    assert!(
+        t.is_some(),
+        "{} of {} on cm {cm}",
+        net.count_on(cm),
+        net.stations.len()
+    );
+}
+
+fn standbys_up(net: &mut Net) {
+    let t = net.run_until_pred(Duration::from_secs(5), Duration::from_millis(10), |n| {
+        n.stations.iter().all(|s| s.standby_cm().is_some())
+    });
+    assert!(t.is_some(), "standby connections did not come up");
+}
+
+#[test]
+fn stations_register_with_the_primary_and_hold_a_standby() {
+    let mut net = Net::standard(2, 50);
+    registered_all(&mut net, 0);
+    standbys_up(&mut net);
+    assert_eq!(net.registrar(0).registered_count(), 50);
+    assert_eq!(net.registrar(1).registered_count(), 0);
+    // The standby registrar sees keepalive-only connections.
+    assert_eq!(net.registrar(1).connection_count(), 50);
+    let t = net.registrar(0).totals();
+    assert_eq!(t.registrations, 50);
+    // A few keepalive periods: all keepalives answered, nobody moves.
+    net.advance(KA * 5);
+    assert!(net.all_on(0));
+    assert!(net.registrar(0).totals().keepalives >= 50 * 5);
+    assert!(net.registrar(1).totals().keepalives >= 50 * 2);
+    assert_eq!(net.double_registrations, 0);
+    assert_eq!(net.input_errors, 0);
+    // The dialogue ran: every station asked for its time (in service).
+    let regs = net
+        .station_events
+        .iter()
+        .filter(|(_, _, e)| matches!(e, station::Event::Registered { cm: 0, keepalive, .. } if *keepalive == KA))
+        .count();
+    assert_eq!(regs, 50);
+}
+
+#[test]
+fn primary_reset_moves_every_station_to_the_secondary_within_one_round_trip() {
+    let mut net = Net::standard(2, 200);
+    registered_all(&mut net, 0);
+    standbys_up(&mut net);
+    net.advance(Duration::from_secs(1));
+    let killed = net.now;
+    net.kill(0);
+    // Close reaches the stations after one latency; Register + RegisterAck
+    // is one round trip more.
+    let rtt = net.latency * 2;
+    let bound = net.latency + rtt + MS;
+    let t = net
+        .run_until_pred(Duration::from_secs(2), MS, |n| n.all_on(1))
+        .expect("all on the secondary");
+    assert!(
+        t.saturating_since(killed) <= bound,
+        "took {:?}",
+        t.saturating_since(killed)
+    );
+    let failovers = net
+        .station_events
+        .iter()
+        .filter(|(_, _, e)| matches!(e, station::Event::FailedOver { from: 0, to: 1 }))
+        .count();
+    assert_eq!(failovers, 200);
+    let lost = net
+        .station_events
+        .iter()
+        .filter(|(_, _, e)| {
+            matches!(
+                e,
+                station::Event::Lost {
+                    cm: 0,
+                    cause: LostCause::ConnectionClosed
+                }
+            )
+        })
+        .count();
+    assert_eq!(lost, 200);
+    assert_eq!(net.registrar(1).totals().failovers_in, 200);
+    assert_eq!(net.double_registrations, 0);
+}
+
+fn hung_or_partitioned(partition: bool) {
+    let mut net = Net::standard(2, 100);
+    registered_all(&mut net, 0);
+    standbys_up(&mut net);
+    net.advance(Duration::from_secs(7));
+    let cut = net.now;
+    if partition {
+        net.partition(0);
+    } else {
+        net.hang(0);
+    }
+    let limit = u32::from(station::KEEPALIVE_MISS_LIMIT);
+    let bound = KA * (limit + 1) + net.latency * 2 + MS;
+    // Nobody moves before `limit` intervals.
+    net.advance(KA * (limit - 1));
+    assert!(net.all_on(0), "moved too early");
+    let t = net
+        .run_until_pred(Duration::from_secs(200), Duration::from_millis(100), |n| {
+            n.all_on(1)
+        })
+        .expect("all on the secondary");
+    assert!(
+        t.saturating_since(cut) <= bound + Duration::from_millis(100),
+        "took {:?}",
+        t.saturating_since(cut)
+    );
+    let lost = net
+        .station_events
+        .iter()
+        .filter(|(_, _, e)| {
+            matches!(
+                e,
+                station::Event::Lost {
+                    cm: 0,
+                    cause: LostCause::KeepAliveTimeout
+                }
+            )
+        })
+        .count();
+    assert_eq!(lost, 100);
+    // AS-27: the bad member gets no Register and no token request for
+    // T_CM_BAD; the stations stay on the secondary meanwhile.
+    net.heal(0);
+    net.advance(Duration::from_secs(300));
+    assert!(net.all_on(1));
+}
+
+#[test]
+fn hung_primary_fails_over_after_the_missed_keepalive_limit() {
+    hung_or_partitioned(false);
+}
+
+#[test]
+fn partitioned_primary_fails_over_after_the_missed_keepalive_limit() {
+    hung_or_partitioned(true);
+}
+
+#[test]
+fn primary_return_brings_every_station_back_without_double_registration() {
+    let mut net = Net::standard(2, 200);
+    registered_all(&mut net, 0);
+    standbys_up(&mut net);
+    net.kill(0);
+    net.run_until_pred(Duration::from_secs(1), MS, |n| n.all_on(1))
+        .expect("failover");
+    net.advance(Duration::from_secs(20));
+    net.restart(0);
+    let back = net.now;
+    // Fallback probes at most every T_FALLBACK (= T_KA2), the probe must stay
+    // up T_CONN_MON, then token + unregister + register round trips.
+    let bound = KA2 + station::CONNECTION_MONITOR_DEFAULT + Duration::from_secs(1);
+    let t = net
+        .run_until_pred(Duration::from_secs(400), Duration::from_millis(100), |n| {
+            n.all_on(0)
+        })
+        .expect("all back on the primary");
+    assert!(
+        t.saturating_since(back) <= bound,
+        "took {:?}",
+        t.saturating_since(back)
+    );
+    assert!(
+        t.saturating_since(back) >= station::CONNECTION_MONITOR_DEFAULT,
+        "fell back before the connection monitor duration"
+    );
+    assert_eq!(
+        net.double_registrations, 0,
+        "registered on two CallManagers at once"
+    );
+    let fellback = net
+        .station_events
+        .iter()
+        .filter(|(_, _, e)| matches!(e, station::Event::FellBack { from: 1, to: 0 }))
+        .count();
+    assert_eq!(fellback, 200);
+    // The gap between unregistering from the secondary and registering with
+    // the primary is one round trip for each station.
+    for s in 0..200 {
+        let dev = sim::name_of(s);
+        let unreg = net.registrar_events.iter().rev().find(|(_, m, e)| {
+            *m == 1 && matches!(e, dialtone_sccp::registrar::Event::Unregistered { device, .. } if *device == dev)
+        });
+        let reg = net.registrar_events.iter().rev().find(|(_, m, e)| {
+            *m == 0 && matches!(e, dialtone_sccp::registrar::Event::Registered { device, .. } if *device == dev)
+        });
+        let (Some((tu, ..)), Some((tr, ..))) = (unreg, reg) else {
+            panic!("station {s}")
+        };
+        assert!(
+            tr > tu && tr.saturating_since(*tu) <= net.latency * 4,
+            "gap {:?}",
+            tr.saturating_since(*tu)
+        );
+    }
+    // Standbys to the secondary come back.
+    standbys_up(&mut net);
+}
+
+#[test]
+fn token_reject_makes_the_station_ask_again_after_the_wait() {
+    let mut cfg = dialtone_sccp::registrar::Config::default();
+    cfg.grant_tokens = true;
+    let mut net = Net::new(2, sim::store_for(1), cfg);
+    net.add_stations(1, sim::station_config);
+    registered_all(&mut net, 0);
+    net.kill(0);
+    net.run_until_pred(Duration::from_secs(1), MS, |n| n.all_on(1))
+        .expect("failover");
+    net.restart(0);
+    net.registrars[0].as_mut().unwrap().set_busy(true);
+    // First token request gets the busy wait (10 s) and is repeated.
+    net.advance(KA2 + station::CONNECTION_MONITOR_DEFAULT + Duration::from_secs(1));
+    assert!(net.all_on(1));
+    let rejected: Vec<_> = net
+        .registrar_events
+        .iter()
+        .filter(|(_, _, e)| {
+            matches!(
+                e,
+                dialtone_sccp::registrar::Event::TokenAnswered { granted: false, .. }
+            )
+        })
+        .map(|(t, ..)| *t)
+        .collect();
+    assert!(!rejected.is_empty());
+    net.registrars[0].as_mut().unwrap().set_busy(false);
+    let t = net
+        .run_until_pred(Duration::from_secs(30), Duration::from_millis(100), |n| {
+            n.all_on(0)
+        })
+        .expect("back after the wait");
+    let last_reject = *rejected.last().unwrap();
+    assert!(t.saturating_since(last_reject) <= Duration::from_secs(11));
+}
+
+#[test]
+fn scattered_ack_loss_never_fails_over_but_total_loss_does() {
+    let mut net = Net::standard(2, 20);
+    registered_all(&mut net, 0);
+    standbys_up(&mut net);
+    // Drop 2 of every 3 KeepAliveAcks (AS-31).
+    let mut k = [0u32; 20];
+    net.drop = Some(Box::new(move |_, dir, s, active, id| {
+        if dir == Dir::ToStation && active && id == dialtone_sccp::id::KEEP_ALIVE_ACK {
+            k[s] += 1;
+            return k[s] % 3 != 0;
+        }
+        false
+    }));
+    net.advance(Duration::from_secs(3600));
+    let failovers = net
+        .station_events
+        .iter()
+        .filter(|(_, _, e)| matches!(e, station::Event::FailedOver { .. }))
+        .count();
+    assert_eq!(failovers, 0);
+    net.drop = Some(Box::new(|_, dir, _, _, id| {
+        dir == Dir::ToStation && id == dialtone_sccp::id::KEEP_ALIVE_ACK
+    }));
+    net.advance(KA * 4 + Duration::from_secs(1));
+    assert!(net.all_on(1));
+}
+
+#[test]
+fn primary_back_right_after_failover_is_probed_and_used() {
+    let mut net = Net::standard(2, 10);
+    registered_all(&mut net, 0);
+    standbys_up(&mut net);
+    net.advance(Duration::from_secs(65));
+    net.kill(0);
+    net.run_until_pred(Duration::from_secs(1), MS, |n| n.all_on(1))
+        .expect("failover");
+    net.restart(0);
+    net.run_until_pred(Duration::from_secs(400), Duration::from_secs(1), |n| {
+        n.all_on(0)
+    })
+    .expect("fallback");
+    assert_eq!(net.double_registrations, 0);
+}
+
+#[test]
+fn ten_thousand_stations_register_fail_over_and_fall_back() {
+    let started = std::time::Instant::now();
+    let n = 10_000;
+    let mut net = Net::standard(2, n);
+    registered_all(&mut net, 0);
+    standbys_up(&mut net);
+    net.advance(Duration::from_secs(65));
+    net.kill(0);
+    net.run_until_pred(Duration::from_secs(1), MS, |n| n.all_on(1))
+        .expect("failover");
+    net.restart(0);
+    net.run_until_pred(Duration::from_secs(400), Duration::from_secs(1), |n| {
+        n.all_on(0)
+    })
+    .expect("fallback");
+    assert_eq!(net.double_registrations, 0);
+    assert_eq!(net.registrar(0).registered_count(), n);
+    let took = started.elapsed();
+    eprintln!("10,000 stations: {took:?}");
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+}

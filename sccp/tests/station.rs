@@ -1,0 +1,366 @@
+//! Station transcripts against hand-written CallManager messages
+//! (`phone-boot.md` §1.5 rows 42–80, §1.7.6–§1.7.9).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use dialtone_core::{ConnId, Instant};
+use dialtone_sccp::station::{self, Config, ConnEvent, Event, LostCause, State, Station};
+use dialtone_sccp::types::{Fixed, RegisterAck, RegisterReject, Reset, Word};
+use dialtone_sccp::{id, Message, RejectReason, ResetType};
+
+fn cms() -> Vec<SocketAddr> {
+    vec![
+        SocketAddr::from(([10, 0, 0, 1], 2000)),
+        SocketAddr::from(([10, 0, 0, 2], 2000)),
+    ]
+}
+
+fn enc(m: &Message<'_>) -> Vec<u8> {
+    let mut v = vec![0; m.buffer_len()];
+    m.emit(&mut v).unwrap();
+    v
+}
+
+fn ack(ka: u32) -> Vec<u8> {
+    let a = RegisterAck::new(ka, "M/D/YA", 60, 20, 0).unwrap();
+    enc(&Message::RegisterAck(Fixed::new(&a)))
+}
+
+struct Out {
+    tx: Vec<(ConnId, u32, u32)>,
+    ev: Vec<Event>,
+}
+
+fn drain(s: &mut Station) -> Out {
+    let mut buf = [0u8; 1024];
+    let mut tx = Vec::new();
+    while let Some(t) = s.poll_transmit(&mut buf).unwrap() {
+        let (hv, m) = Message::decode(&buf[..t.len]).unwrap();
+        tx.push((t.to, m.id(), hv));
+    }
+    let mut ev = Vec::new();
+    while let Some(e) = s.poll_event() {
+        ev.push(e);
+    }
+    Out { tx, ev }
+}
+
+fn conn_of(ev: &[Event], cm: usize) -> ConnId {
+    ev.iter()
+        .find_map(|e| match e {
+            Event::Connect { conn, cm: c, .. } if *c == cm => Some(*conn),
+            _ => None,
+        })
+        .expect("connect")
+}
+
+/// Registered on member 0 with a standby to member 1; returns (active, standby).
+fn registered(s: &mut Station, now: Instant) -> (ConnId, ConnId) {
+    let o = drain(s);
+    let c0 = conn_of(&o.ev, 0);
+    s.handle_conn_event(now, c0, ConnEvent::Connected);
+    let o = drain(s);
+    assert_eq!(o.tx, [(c0, id::REGISTER, 0)]);
+    s.handle_input(now, c0, &ack(30)).unwrap();
+    let o = drain(s);
+    let c1 = conn_of(&o.ev, 1);
+    s.handle_conn_event(now, c1, ConnEvent::Connected);
+    drain(s);
+    (c0, c1)
+}
+
+fn station() -> Station {
+    Station::new(
+        Config::new([0, 0x1e, 0x7a, 0xc4, 0xd2, 0x31], cms()),
+        Instant::ZERO,
+        1,
+    )
+}
+
+#[test]
+fn registration_dialogue_runs_in_the_documented_order() {
+    let mut s = station();
+    let o = drain(&mut s);
+    let c0 = conn_of(&o.ev, 0);
+    assert_eq!(s.state(), State::Connecting { cm: 0 });
+    s.handle_conn_event(Instant::ZERO, c0, ConnEvent::Connected);
+    assert_eq!(drain(&mut s).tx, [(c0, id::REGISTER, 0)]);
+    s.handle_input(Instant::ZERO, c0, &ack(30)).unwrap();
+    let o = drain(&mut s);
+    let ids: Vec<u32> = o.tx.iter().map(|t| t.1).collect();
+    assert_eq!(
+        ids,
+        [
+            id::BUTTON_TEMPLATE_REQ,
+            id::SOFT_KEY_TEMPLATE_REQ,
+            id::SOFT_KEY_SET_REQ,
+            id::CONFIG_STAT_REQ,
+            id::LINE_STAT_REQ,
+            id::REGISTER_AVAILABLE_LINES,
+            id::TIME_DATE_REQ
+        ]
+    );
+    assert!(matches!(
+        o.ev[0],
+        Event::Registered {
+            cm: 0,
+            protocol_version: 11,
+            ..
+        }
+    ));
+    // CapabilitiesReq is answered whenever it comes.
+    s.handle_input(
+        Instant::ZERO,
+        c0,
+        &enc(&Message::CapabilitiesReq(Fixed::EMPTY)),
+    )
+    .unwrap();
+    assert_eq!(drain(&mut s).tx[0].1, id::CAPABILITIES_RES);
+}
+
+#[test]
+fn keepalives_follow_the_ack_interval_and_standby_uses_header_version_0() {
+    let mut cfg = Config::new([0, 0x1e, 0x7a, 0xc4, 0xd2, 0x31], cms());
+    cfg.protocol_version = 20;
+    let mut s = Station::new(cfg, Instant::ZERO, 1);
+    let (c0, c1) = registered(&mut s, Instant::ZERO);
+    // Standby got its first keepalive at connect (header version 0).
+    s.handle_timeout(Instant::from_secs(29));
+    assert!(drain(&mut s).tx.is_empty());
+    s.handle_timeout(Instant::from_secs(30));
+    let o = drain(&mut s);
+    assert_eq!(o.tx, [(c0, id::KEEP_ALIVE, 0x14)]);
+    s.handle_input(
+        Instant::from_secs(30),
+        c0,
+        &enc(&Message::KeepAliveAck(Fixed::EMPTY)),
+    )
+    .unwrap();
+    s.handle_timeout(Instant::from_secs(60));
+    let o = drain(&mut s);
+    assert!(o.tx.contains(&(c0, id::KEEP_ALIVE, 0x14)));
+    assert!(o.tx.contains(&(c1, id::KEEP_ALIVE, 0)), "{:?}", o.tx);
+    assert_eq!(s.keepalive_interval(), Duration::from_secs(30));
+}
+
+#[test]
+fn keepalive_below_minimum_is_raised_and_zero_means_default() {
+    let mut s = station();
+    let o = drain(&mut s);
+    let c0 = conn_of(&o.ev, 0);
+    s.handle_conn_event(Instant::ZERO, c0, ConnEvent::Connected);
+    s.handle_input(Instant::ZERO, c0, &ack(3)).unwrap();
+    assert_eq!(s.keepalive_interval(), station::KEEPALIVE_MIN);
+    let mut s = station();
+    let o = drain(&mut s);
+    let c0 = conn_of(&o.ev, 0);
+    s.handle_conn_event(Instant::ZERO, c0, ConnEvent::Connected);
+    s.handle_input(Instant::ZERO, c0, &ack(0)).unwrap();
+    assert_eq!(s.keepalive_interval(), station::KEEPALIVE_DEFAULT);
+}
+
+#[test]
+fn three_missed_acks_fail_over_to_the_standby_at_once() {
+    let mut s = station();
+    let (c0, c1) = registered(&mut s, Instant::ZERO);
+    for t in [30, 60, 90] {
+        assert_eq!(s.active_cm(), Some(0), "at {t}");
+        s.handle_timeout(Instant::from_secs(t));
+        drain(&mut s);
+        // The standby answers its keepalives.
+        s.handle_input(
+            Instant::from_secs(t),
+            c1,
+            &enc(&Message::KeepAliveAck(Fixed::EMPTY)),
+        )
+        .unwrap();
+    }
+    s.handle_timeout(Instant::from_secs(120));
+    let o = drain(&mut s);
+    assert!(o.ev.contains(&Event::Lost {
+        cm: 0,
+        cause: LostCause::KeepAliveTimeout
+    }));
+    assert!(o.tx.contains(&(c1, id::REGISTER, 0)));
+    // The bad member's connection stays open (AS-27).
+    assert!(!o.ev.contains(&Event::Close { conn: c0 }));
+    s.handle_input(Instant::from_secs(120), c1, &ack(30))
+        .unwrap();
+    let o = drain(&mut s);
+    assert!(o.ev.contains(&Event::FailedOver { from: 0, to: 1 }));
+    assert_eq!(s.active_cm(), Some(1));
+}
+
+#[test]
+fn closed_active_connection_registers_on_the_standby_in_the_same_step() {
+    let mut s = station();
+    let (c0, c1) = registered(&mut s, Instant::ZERO);
+    s.handle_conn_event(Instant::from_secs(5), c0, ConnEvent::Closed);
+    let o = drain(&mut s);
+    assert_eq!(o.tx, [(c1, id::REGISTER, 0)]);
+    assert_eq!(s.state(), State::Registering { cm: 1 });
+}
+
+#[test]
+fn garbage_from_the_active_closes_it_and_fails_over() {
+    let mut s = station();
+    let (c0, c1) = registered(&mut s, Instant::ZERO);
+    let err = s
+        .handle_input(Instant::from_secs(1), c0, &[2, 0, 0, 0, 1, 2, 3, 4])
+        .unwrap_err();
+    assert!(matches!(err, station::InputError::Stream(_)));
+    let o = drain(&mut s);
+    assert!(o.ev.contains(&Event::Close { conn: c0 }));
+    assert!(o.ev.contains(&Event::Lost {
+        cm: 0,
+        cause: LostCause::PeerGarbage
+    }));
+    assert_eq!(o.tx, [(c1, id::REGISTER, 0)]);
+    // A truncated RegisterAck body is a decode error too.
+    let mut s = station();
+    let o = drain(&mut s);
+    let c0 = conn_of(&o.ev, 0);
+    s.handle_conn_event(Instant::ZERO, c0, ConnEvent::Connected);
+    let bad = [8u8, 0, 0, 0, 0, 0, 0, 0, 0x81, 0, 0, 0, 1, 0, 0, 0];
+    assert!(matches!(
+        s.handle_input(Instant::ZERO, c0, &bad),
+        Err(station::InputError::Decode(_))
+    ));
+    assert_eq!(s.state(), State::Connecting { cm: 1 });
+}
+
+#[test]
+fn reject_surfaces_a_typed_reason_and_version_error_is_sticky() {
+    let mut s = station();
+    let o = drain(&mut s);
+    let c0 = conn_of(&o.ev, 0);
+    s.handle_conn_event(Instant::ZERO, c0, ConnEvent::Connected);
+    let r = RegisterReject::new("Device Unknown").unwrap();
+    s.handle_input(
+        Instant::ZERO,
+        c0,
+        &enc(&Message::RegisterReject(Fixed::new(&r))),
+    )
+    .unwrap();
+    let o = drain(&mut s);
+    assert!(o.ev.iter().any(|e| matches!(e, Event::Rejected { cm: 0, reason: Some(RejectReason::NoEntryInDatabase), text } if text.as_str() == Ok("Device Unknown"))));
+    assert!(o.ev.contains(&Event::Close { conn: c0 }));
+    assert_eq!(s.state(), State::Rejected);
+
+    let mut s = station();
+    let o = drain(&mut s);
+    let c0 = conn_of(&o.ev, 0);
+    s.handle_conn_event(Instant::ZERO, c0, ConnEvent::Connected);
+    let r = RegisterReject::new("Version Error").unwrap();
+    s.handle_input(
+        Instant::ZERO,
+        c0,
+        &enc(&Message::RegisterReject(Fixed::new(&r))),
+    )
+    .unwrap();
+    let o = drain(&mut s);
+    assert!(o.ev.contains(&Event::VersionError { cm: 0 }));
+    s.handle_timeout(Instant::from_secs(10_000));
+    assert_eq!(s.state(), State::VersionError);
+    assert_eq!(s.poll_timeout(), None);
+}
+
+#[test]
+fn reset_from_the_callmanager_closes_everything() {
+    let mut s = station();
+    let (c0, c1) = registered(&mut s, Instant::ZERO);
+    let r = Reset::new(ResetType::Restart);
+    s.handle_input(
+        Instant::from_secs(1),
+        c0,
+        &enc(&Message::Reset(Fixed::new(&r))),
+    )
+    .unwrap();
+    let o = drain(&mut s);
+    assert!(o.ev.contains(&Event::Close { conn: c0 }));
+    assert!(o.ev.contains(&Event::Close { conn: c1 }));
+    assert!(o.ev.contains(&Event::ResetRequested {
+        cm: 0,
+        kind: ResetType::Restart
+    }));
+    assert_eq!(s.state(), State::Stopped);
+    assert_eq!(s.open_connections(), 0);
+}
+
+#[test]
+fn user_unregister_sends_unregister_closes_standby_then_waits_for_the_ack() {
+    let mut s = station();
+    let (c0, c1) = registered(&mut s, Instant::ZERO);
+    s.unregister(Instant::from_secs(1));
+    let o = drain(&mut s);
+    assert_eq!(o.tx, [(c0, id::UNREGISTER, 0)]);
+    assert!(o.ev.contains(&Event::Close { conn: c1 }));
+    let w = Word::new(0);
+    s.handle_input(
+        Instant::from_secs(1),
+        c0,
+        &enc(&Message::UnregisterAck(Fixed::new(&w))),
+    )
+    .unwrap();
+    let o = drain(&mut s);
+    assert!(o.ev.contains(&Event::Close { conn: c0 }));
+    assert!(o.ev.contains(&Event::Unregistered { cm: 0 }));
+    assert_eq!(s.state(), State::Stopped);
+    // Without an ack, T_UNREG ends it.
+    let mut s = station();
+    registered(&mut s, Instant::ZERO);
+    s.unregister(Instant::from_secs(1));
+    drain(&mut s);
+    s.handle_timeout(Instant::from_secs(1) + station::UNREGISTER_TIMEOUT_DEFAULT);
+    assert!(drain(&mut s).ev.contains(&Event::Unregistered { cm: 0 }));
+}
+
+#[test]
+fn every_member_refusing_exhausts_the_pass() {
+    let mut s = station();
+    let o = drain(&mut s);
+    s.handle_conn_event(Instant::ZERO, conn_of(&o.ev, 0), ConnEvent::Refused);
+    let o = drain(&mut s);
+    s.handle_conn_event(Instant::ZERO, conn_of(&o.ev, 1), ConnEvent::Refused);
+    let o = drain(&mut s);
+    assert!(o.ev.contains(&Event::PassExhausted));
+    assert_eq!(s.state(), State::Stopped);
+}
+
+#[test]
+fn connect_timeout_moves_to_the_next_member() {
+    let mut s = station();
+    drain(&mut s);
+    s.handle_timeout(Instant::ZERO + station::CONNECT_TIMEOUT_DEFAULT);
+    let o = drain(&mut s);
+    conn_of(&o.ev, 1);
+    assert_eq!(s.state(), State::Connecting { cm: 1 });
+}
+
+#[test]
+fn display_text_is_reported() {
+    let mut s = station();
+    let (c0, _) = registered(&mut s, Instant::ZERO);
+    let t = dialtone_sccp::types::DisplayText {
+        text: dialtone_sccp::Str::new(b"Hello").unwrap(),
+    };
+    s.handle_input(
+        Instant::ZERO,
+        c0,
+        &enc(&Message::DisplayText(Fixed::new(&t))),
+    )
+    .unwrap();
+    assert!(matches!(&drain(&mut s).ev[0], Event::Display(x) if x.as_str() == Ok("Hello")));
+}
+
+#[test]
+fn unknown_connection_is_an_error_and_changes_nothing() {
+    let mut s = station();
+    drain(&mut s);
+    assert_eq!(
+        s.handle_input(Instant::ZERO, ConnId(999), &ack(30)),
+        Err(station::InputError::UnknownConn)
+    );
+    assert_eq!(s.state(), State::Connecting { cm: 0 });
+}
