@@ -13,11 +13,6 @@
 #include <stdint.h>
 
 /*
- Addresses per list in [`dialtone_dhcp_lease`].
- */
-#define DIALTONE_DHCP_LIST_CAP 8
-
-/*
  Longest host name kept (UCM allows 50 characters for `processNodeName`).
  */
 #define DIALTONE_CNF_HOST_MAX 64
@@ -31,6 +26,11 @@
  Most CallManagers reported (a file may list up to five).
  */
 #define DIALTONE_CNF_CALL_MANAGERS_MAX 5
+
+/*
+ Addresses per list in [`dialtone_dhcp_lease`].
+ */
+#define DIALTONE_DHCP_LIST_CAP 8
 
 /*
  Result of every fallible C function.
@@ -82,6 +82,24 @@ typedef enum {
    */
   DIALTONE_RESULT_PANIC = 10,
 } dialtone_result;
+
+/*
+ `deviceProtocol`.
+ */
+typedef enum {
+  /*
+   Absent or another value.
+   */
+  DIALTONE_CNF_PROTOCOL_UNKNOWN = 0,
+  /*
+   SCCP.
+   */
+  DIALTONE_CNF_PROTOCOL_SCCP = 1,
+  /*
+   SIP.
+   */
+  DIALTONE_CNF_PROTOCOL_SIP = 2,
+} dialtone_cnf_protocol;
 
 /*
  Kind of a [`dialtone_dhcp_event`].
@@ -150,67 +168,6 @@ typedef enum {
    */
   DIALTONE_DHCP_STATE_STOPPED,
 } dialtone_dhcp_state;
-
-/*
- `deviceProtocol`.
- */
-typedef enum {
-  /*
-   Absent or another value.
-   */
-  DIALTONE_CNF_PROTOCOL_UNKNOWN = 0,
-  /*
-   SCCP.
-   */
-  DIALTONE_CNF_PROTOCOL_SCCP = 1,
-  /*
-   SIP.
-   */
-  DIALTONE_CNF_PROTOCOL_SIP = 2,
-} dialtone_cnf_protocol;
-
-/*
- Kind of a [`dialtone_tftp_event`].
- */
-typedef enum {
-  /*
-   Parameters fixed: `blksize`, `windowsize`.
-   */
-  DIALTONE_TFTP_EVENT_KIND_NEGOTIATED = 0,
-  /*
-   The server refused the options (ERROR 8); the request is resent
-   without them.
-   */
-  DIALTONE_TFTP_EVENT_KIND_OPTIONS_REJECTED = 1,
-  /*
-   The server announced the file size: `value`.
-   */
-  DIALTONE_TFTP_EVENT_KIND_TRANSFER_SIZE = 2,
-  /*
-   File bytes `data[0..data_len]` at `offset`.
-   */
-  DIALTONE_TFTP_EVENT_KIND_DATA = 3,
-  /*
-   Bytes acknowledged so far (write transfers): `value`.
-   */
-  DIALTONE_TFTP_EVENT_KIND_PROGRESS = 4,
-  /*
-   Success; the file has `value` bytes.
-   */
-  DIALTONE_TFTP_EVENT_KIND_COMPLETE = 5,
-  /*
-   The server sent ERROR `error_code` (1 = File Not Found).
-   */
-  DIALTONE_TFTP_EVENT_KIND_REMOTE_ERROR = 6,
-  /*
-   No answer after the retry limit.
-   */
-  DIALTONE_TFTP_EVENT_KIND_TIMED_OUT = 7,
-  /*
-   The server broke the protocol or sent an unacceptable OACK.
-   */
-  DIALTONE_TFTP_EVENT_KIND_PROTOCOL_ERROR = 8,
-} dialtone_tftp_event_kind;
 
 /*
  Connection events for [`dialtone_sccp_station_handle_conn_event`].
@@ -289,6 +246,165 @@ typedef enum {
 } dialtone_sccp_station_event_kind;
 
 /*
+ Transport of the REGISTERs.
+ */
+typedef enum {
+  /*
+   UDP.
+   */
+  DIALTONE_SIP_TRANSPORT_UDP = 0,
+  /*
+   TCP.
+   */
+  DIALTONE_SIP_TRANSPORT_TCP = 1,
+} dialtone_sip_transport;
+
+/*
+ Keep-alive mode.
+ */
+typedef enum {
+  /*
+   None.
+   */
+  DIALTONE_SIP_KEEPALIVE_NONE = 0,
+  /*
+   CRLF ping (RFC 5626 over TCP, NAT refresh over UDP).
+   */
+  DIALTONE_SIP_KEEPALIVE_CRLF = 1,
+  /*
+   OPTIONS requests.
+   */
+  DIALTONE_SIP_KEEPALIVE_OPTIONS = 2,
+} dialtone_sip_keepalive;
+
+/*
+ Kinds of [`dialtone_sip_event`].
+ */
+typedef enum {
+  /*
+   Registering with `server`.
+   */
+  DIALTONE_SIP_EVENT_KIND_REGISTERING = 0,
+  /*
+   Registered with `server` for `expires_s`.
+   */
+  DIALTONE_SIP_EVENT_KIND_REGISTERED = 1,
+  /*
+   Failed with `cause` (`status` for server errors); retry in `retry_in_ms`.
+   */
+  DIALTONE_SIP_EVENT_KIND_FAILED = 2,
+  /*
+   Unregistered.
+   */
+  DIALTONE_SIP_EVENT_KIND_UNREGISTERED = 3,
+  /*
+   Failed over to `server`.
+   */
+  DIALTONE_SIP_EVENT_KIND_FAILED_OVER = 4,
+  /*
+   The registrar saw us at `server` (public address).
+   */
+  DIALTONE_SIP_EVENT_KIND_PUBLIC_ADDRESS = 5,
+  /*
+   Bind the UDP socket to `local_port`.
+   */
+  DIALTONE_SIP_EVENT_KIND_REBIND = 6,
+  /*
+   Open TCP connection `conn` to `server`.
+   */
+  DIALTONE_SIP_EVENT_KIND_CONNECT = 7,
+  /*
+   Close TCP connection `conn`.
+   */
+  DIALTONE_SIP_EVENT_KIND_CLOSE = 8,
+} dialtone_sip_event_kind;
+
+/*
+ Failure causes.
+ */
+typedef enum {
+  /*
+   Not a failure.
+   */
+  DIALTONE_SIP_FAILURE_NONE = 0,
+  /*
+   No answer (timer F) or keep-alive lost.
+   */
+  DIALTONE_SIP_FAILURE_TIMEOUT = 1,
+  /*
+   403.
+   */
+  DIALTONE_SIP_FAILURE_FORBIDDEN = 2,
+  /*
+   404.
+   */
+  DIALTONE_SIP_FAILURE_NOT_FOUND = 3,
+  /*
+   Credentials rejected.
+   */
+  DIALTONE_SIP_FAILURE_AUTH_FAILED = 4,
+  /*
+   423 not fixed by Min-Expires.
+   */
+  DIALTONE_SIP_FAILURE_TOO_BRIEF = 5,
+  /*
+   408/480/5xx/6xx (`status`).
+   */
+  DIALTONE_SIP_FAILURE_SERVER_ERROR = 6,
+  /*
+   Connection failed or closed.
+   */
+  DIALTONE_SIP_FAILURE_TRANSPORT_ERROR = 7,
+  /*
+   Other final failure (`status`).
+   */
+  DIALTONE_SIP_FAILURE_REJECTED = 8,
+} dialtone_sip_failure;
+
+/*
+ Kind of a [`dialtone_tftp_event`].
+ */
+typedef enum {
+  /*
+   Parameters fixed: `blksize`, `windowsize`.
+   */
+  DIALTONE_TFTP_EVENT_KIND_NEGOTIATED = 0,
+  /*
+   The server refused the options (ERROR 8); the request is resent
+   without them.
+   */
+  DIALTONE_TFTP_EVENT_KIND_OPTIONS_REJECTED = 1,
+  /*
+   The server announced the file size: `value`.
+   */
+  DIALTONE_TFTP_EVENT_KIND_TRANSFER_SIZE = 2,
+  /*
+   File bytes `data[0..data_len]` at `offset`.
+   */
+  DIALTONE_TFTP_EVENT_KIND_DATA = 3,
+  /*
+   Bytes acknowledged so far (write transfers): `value`.
+   */
+  DIALTONE_TFTP_EVENT_KIND_PROGRESS = 4,
+  /*
+   Success; the file has `value` bytes.
+   */
+  DIALTONE_TFTP_EVENT_KIND_COMPLETE = 5,
+  /*
+   The server sent ERROR `error_code` (1 = File Not Found).
+   */
+  DIALTONE_TFTP_EVENT_KIND_REMOTE_ERROR = 6,
+  /*
+   No answer after the retry limit.
+   */
+  DIALTONE_TFTP_EVENT_KIND_TIMED_OUT = 7,
+  /*
+   The server broke the protocol or sent an unacceptable OACK.
+   */
+  DIALTONE_TFTP_EVENT_KIND_PROTOCOL_ERROR = 8,
+} dialtone_tftp_event_kind;
+
+/*
  Opaque DHCP client handle.
  */
 typedef struct dialtone_dhcp_client dialtone_dhcp_client;
@@ -311,9 +427,83 @@ typedef struct dialtone_sccp_registrar dialtone_sccp_registrar;
 typedef struct dialtone_sccp_station dialtone_sccp_station;
 
 /*
+ Opaque registering user agent.
+ */
+typedef struct dialtone_sip_ua dialtone_sip_ua;
+
+/*
  An opaque TFTP client (one transfer).
  */
 typedef struct dialtone_tftp_client dialtone_tftp_client;
+
+/*
+ One CallManager, in the order the phone tries them.
+ */
+typedef struct {
+  /*
+   `processNodeName` (trimmed), not NUL-terminated; `host_len` bytes are valid.
+   */
+  uint8_t host[DIALTONE_CNF_HOST_MAX];
+  /*
+   Length of `host`.
+   */
+  size_t host_len;
+  /*
+   `@priority`, valid when `has_priority`.
+   */
+  uint32_t priority;
+  /*
+   The member had a numeric `@priority`.
+   */
+  bool has_priority;
+  /*
+   `ethernetPhonePort` (SCCP), 0 when absent.
+   */
+  uint16_t sccp_port;
+  /*
+   `sipPort`, 0 when absent.
+   */
+  uint16_t sip_port;
+  /*
+   `securedSipPort`, 0 when absent.
+   */
+  uint16_t secure_sip_port;
+} dialtone_cnf_call_manager;
+
+/*
+ What a phone reads from its configuration file.
+ */
+typedef struct {
+  /*
+   `deviceProtocol`.
+   */
+  dialtone_cnf_protocol protocol;
+  /*
+   True for a `<Default>` root (`XMLDefault.cnf.xml`).
+   */
+  bool is_default;
+  /*
+   The load name (plain `loadInformation`, or `loadInformationN` for the requested
+   device type), trimmed; `load_len` bytes are valid; 0 = no load named.
+   */
+  uint8_t load[DIALTONE_CNF_LOAD_MAX];
+  /*
+   Length of `load`.
+   */
+  size_t load_len;
+  /*
+   Number of valid entries in `call_managers`.
+   */
+  size_t call_manager_count;
+  /*
+   CallManagers by priority (lowest first), members without priority last.
+   */
+  dialtone_cnf_call_manager call_managers[DIALTONE_CNF_CALL_MANAGERS_MAX];
+  /*
+   Number of lenient repairs the file needed (0 for a well-formed file).
+   */
+  size_t repairs;
+} dialtone_cnf_summary;
 
 /*
  Client settings.
@@ -423,75 +613,6 @@ typedef struct {
    */
   dialtone_dhcp_lease lease;
 } dialtone_dhcp_event;
-
-/*
- One CallManager, in the order the phone tries them.
- */
-typedef struct {
-  /*
-   `processNodeName` (trimmed), not NUL-terminated; `host_len` bytes are valid.
-   */
-  uint8_t host[DIALTONE_CNF_HOST_MAX];
-  /*
-   Length of `host`.
-   */
-  size_t host_len;
-  /*
-   `@priority`, valid when `has_priority`.
-   */
-  uint32_t priority;
-  /*
-   The member had a numeric `@priority`.
-   */
-  bool has_priority;
-  /*
-   `ethernetPhonePort` (SCCP), 0 when absent.
-   */
-  uint16_t sccp_port;
-  /*
-   `sipPort`, 0 when absent.
-   */
-  uint16_t sip_port;
-  /*
-   `securedSipPort`, 0 when absent.
-   */
-  uint16_t secure_sip_port;
-} dialtone_cnf_call_manager;
-
-/*
- What a phone reads from its configuration file.
- */
-typedef struct {
-  /*
-   `deviceProtocol`.
-   */
-  dialtone_cnf_protocol protocol;
-  /*
-   True for a `<Default>` root (`XMLDefault.cnf.xml`).
-   */
-  bool is_default;
-  /*
-   The load name (plain `loadInformation`, or `loadInformationN` for the requested
-   device type), trimmed; `load_len` bytes are valid; 0 = no load named.
-   */
-  uint8_t load[DIALTONE_CNF_LOAD_MAX];
-  /*
-   Length of `load`.
-   */
-  size_t load_len;
-  /*
-   Number of valid entries in `call_managers`.
-   */
-  size_t call_manager_count;
-  /*
-   CallManagers by priority (lowest first), members without priority last.
-   */
-  dialtone_cnf_call_manager call_managers[DIALTONE_CNF_CALL_MANAGERS_MAX];
-  /*
-   Number of lenient repairs the file needed (0 for a well-formed file).
-   */
-  size_t repairs;
-} dialtone_cnf_summary;
 
 /*
  One complete SCCP message found by the framer.
@@ -651,6 +772,228 @@ typedef struct {
 } dialtone_sccp_register;
 
 /*
+ Station settings.
+ */
+typedef struct {
+  /*
+   MAC address (the device name is `SEP` + its 12 hex digits).
+   */
+  uint8_t mac[6];
+  /*
+   Device type number (7960 → 7).
+   */
+  uint32_t device_type;
+  /*
+   Highest protocol version offered.
+   */
+  uint8_t protocol_version;
+  /*
+   Station IPv4 address, network order.
+   */
+  uint8_t station_ip[4];
+  /*
+   CallManager IPv4 addresses in priority order, network order.
+   */
+  uint8_t cm_ip[3][4];
+  /*
+   CallManager TCP ports (0 = 2000).
+   */
+  uint16_t cm_port[3];
+  /*
+   Number of CallManagers used (1–3).
+   */
+  uint32_t cm_count;
+  /*
+   Retry delay in ms after a rejection or when every CallManager failed
+   (0 = stop and report instead).
+   */
+  uint64_t retry_after_ms;
+} dialtone_sccp_station_config;
+
+/*
+ One station event; fields not used by a kind are zero.
+ */
+typedef struct {
+  /*
+   What happened.
+   */
+  dialtone_sccp_station_event_kind kind;
+  /*
+   Connection (Connect, Close).
+   */
+  uint32_t conn;
+  /*
+   Member index.
+   */
+  uint32_t cm;
+  /*
+   Previous member (FailedOver, FellBack).
+   */
+  uint32_t from;
+  /*
+   Address to connect to, network order (Connect).
+   */
+  uint8_t addr[4];
+  /*
+   Port to connect to (Connect).
+   */
+  uint16_t port;
+  /*
+   Keepalive interval in ms (Registered).
+   */
+  uint64_t keepalive_ms;
+  /*
+   Reject reason code or reset type.
+   */
+  uint32_t reason;
+  /*
+   NUL-terminated text (Rejected, Display).
+   */
+  uint8_t text[33];
+} dialtone_sccp_station_event;
+
+/*
+ An IPv4 address and port.
+ */
+typedef struct {
+  /*
+   Address octets, most significant first.
+   */
+  uint8_t ip[4];
+  /*
+   Port.
+   */
+  uint16_t port;
+} dialtone_sip_addr;
+
+/*
+ Settings of one account; strings are NUL-terminated UTF-8, optional ones
+ may be NULL.
+ */
+typedef struct {
+  /*
+   Registrars, most preferred first.
+   */
+  const dialtone_sip_addr *registrars;
+  /*
+   Number of registrars (at least 1).
+   */
+  size_t registrars_len;
+  /*
+   User part of the AOR.
+   */
+  const char *user;
+  /*
+   Digest password.
+   */
+  const char *password;
+  /*
+   Domain (NULL: the first registrar's IP).
+   */
+  const char *domain;
+  /*
+   User-Agent (NULL: the library default).
+   */
+  const char *user_agent;
+  /*
+   `+sip.instance` value such as `<urn:uuid:…>` (NULL: none).
+   */
+  const char *instance;
+  /*
+   Local address written in Via and Contact.
+   */
+  dialtone_sip_addr local;
+  /*
+   Transport.
+   */
+  dialtone_sip_transport transport;
+  /*
+   Keep-alive mode.
+   */
+  dialtone_sip_keepalive keepalive;
+  /*
+   Keep-alive interval in seconds (10-60).
+   */
+  uint32_t keepalive_interval_s;
+  /*
+   Requested expiry in seconds.
+   */
+  uint32_t expires_s;
+  /*
+   Random local port range after timeouts; 0/0 = off.
+   */
+  uint16_t random_port_min;
+  /*
+   Upper end of the random port range.
+   */
+  uint16_t random_port_max;
+  /*
+   Return to the first registrar when it answers again.
+   */
+  bool prefer_primary;
+  /*
+   Rewrite the Contact from Via received/rport.
+   */
+  bool received_detection;
+} dialtone_sip_ua_config;
+
+/*
+ Where bytes come from or go to.
+ */
+typedef struct {
+  /*
+   True: the TCP connection `conn`; false: the UDP address `addr`.
+   */
+  bool is_tcp;
+  /*
+   UDP address.
+   */
+  dialtone_sip_addr addr;
+  /*
+   TCP connection id.
+   */
+  uint32_t conn;
+} dialtone_sip_peer;
+
+/*
+ One event; fields not used by `kind` are zero.
+ */
+typedef struct {
+  /*
+   What happened.
+   */
+  dialtone_sip_event_kind kind;
+  /*
+   Registrar or address concerned.
+   */
+  dialtone_sip_addr server;
+  /*
+   Granted expiry (Registered).
+   */
+  uint32_t expires_s;
+  /*
+   Failure cause (Failed).
+   */
+  dialtone_sip_failure cause;
+  /*
+   Status code for ServerError/Rejected.
+   */
+  uint16_t status;
+  /*
+   Next attempt in ms (Failed); `UINT64_MAX` when none is planned.
+   */
+  uint64_t retry_in_ms;
+  /*
+   New local port (Rebind).
+   */
+  uint16_t local_port;
+  /*
+   Connection (Connect, Close).
+   */
+  uint32_t conn;
+} dialtone_sip_event;
+
+/*
  Client settings; 0 / false = option not proposed.
  */
 typedef struct {
@@ -739,87 +1082,6 @@ typedef struct {
   uint16_t windowsize;
 } dialtone_tftp_event;
 
-/*
- Station settings.
- */
-typedef struct {
-  /*
-   MAC address (the device name is `SEP` + its 12 hex digits).
-   */
-  uint8_t mac[6];
-  /*
-   Device type number (7960 → 7).
-   */
-  uint32_t device_type;
-  /*
-   Highest protocol version offered.
-   */
-  uint8_t protocol_version;
-  /*
-   Station IPv4 address, network order.
-   */
-  uint8_t station_ip[4];
-  /*
-   CallManager IPv4 addresses in priority order, network order.
-   */
-  uint8_t cm_ip[3][4];
-  /*
-   CallManager TCP ports (0 = 2000).
-   */
-  uint16_t cm_port[3];
-  /*
-   Number of CallManagers used (1–3).
-   */
-  uint32_t cm_count;
-  /*
-   Retry delay in ms after a rejection or when every CallManager failed
-   (0 = stop and report instead).
-   */
-  uint64_t retry_after_ms;
-} dialtone_sccp_station_config;
-
-/*
- One station event; fields not used by a kind are zero.
- */
-typedef struct {
-  /*
-   What happened.
-   */
-  dialtone_sccp_station_event_kind kind;
-  /*
-   Connection (Connect, Close).
-   */
-  uint32_t conn;
-  /*
-   Member index.
-   */
-  uint32_t cm;
-  /*
-   Previous member (FailedOver, FellBack).
-   */
-  uint32_t from;
-  /*
-   Address to connect to, network order (Connect).
-   */
-  uint8_t addr[4];
-  /*
-   Port to connect to (Connect).
-   */
-  uint16_t port;
-  /*
-   Keepalive interval in ms (Registered).
-   */
-  uint64_t keepalive_ms;
-  /*
-   Reject reason code or reset type.
-   */
-  uint32_t reason;
-  /*
-   NUL-terminated text (Rejected, Display).
-   */
-  uint8_t text[33];
-} dialtone_sccp_station_event;
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -841,6 +1103,24 @@ dialtone_result dialtone_result_text(dialtone_result result,
  The library version as a static NUL-terminated string.
  */
 const char *dialtone_version(void);
+
+/*
+ Parses a configuration file held in `buf` and writes its summary to `*out`.
+
+ `lenient` reads what a phone reads from malformed real-world files (mismatched end tags,
+ undeclared prefixes, a missing quote); strict mode returns `_MALFORMED` for them.
+ `device_type` selects `loadInformationN` in a default file (0: only the plain element).
+ Returns `_MALFORMED` for unreadable XML or a root other than `device`/`Default`,
+ `_OVERSIZED` when a host or load name does not fit the fixed fields.
+
+ # Safety
+ `buf` is valid for `len` bytes; `out` is valid for a write.
+ */
+dialtone_result dialtone_cnf_parse(const uint8_t *buf,
+                                   size_t len,
+                                   bool lenient,
+                                   uint32_t device_type,
+                                   dialtone_cnf_summary *out);
 
 /*
  Reads a DHCP message (BOOTP header, no UDP/IP) and writes its option 150
@@ -952,24 +1232,6 @@ bool dialtone_dhcp_client_poll_timeout(const dialtone_dhcp_client *c, uint64_t *
  `c` is NULL or a handle from `dialtone_dhcp_client_new`, freed once.
  */
 void dialtone_dhcp_client_free(dialtone_dhcp_client *c);
-
-/*
- Parses a configuration file held in `buf` and writes its summary to `*out`.
-
- `lenient` reads what a phone reads from malformed real-world files (mismatched end tags,
- undeclared prefixes, a missing quote); strict mode returns `_MALFORMED` for them.
- `device_type` selects `loadInformationN` in a default file (0: only the plain element).
- Returns `_MALFORMED` for unreadable XML or a root other than `device`/`Default`,
- `_OVERSIZED` when a host or load name does not fit the fixed fields.
-
- # Safety
- `buf` is valid for `len` bytes; `out` is valid for a write.
- */
-dialtone_result dialtone_cnf_parse(const uint8_t *buf,
-                                   size_t len,
-                                   bool lenient,
-                                   uint32_t device_type,
-                                   dialtone_cnf_summary *out);
 
 /*
  Creates a framer. `max_body` is the largest body accepted (0 for the
@@ -1148,91 +1410,6 @@ uint32_t dialtone_sccp_header_version(uint32_t message_id, uint8_t negotiated, b
  `text` valid for `len` bytes.
  */
 uint32_t dialtone_sccp_reject_reason(const uint8_t *text, size_t len);
-
-/*
- Starts downloading `name[0..name_len]` (UTF-8) from `server`; the request
- is ready in `_poll_transmit`.
-
- # Safety
- `cfg` NULL (defaults) or valid; `server` and `out` valid; `name` valid
- for `name_len` bytes.
- */
-dialtone_result dialtone_tftp_client_new_read(const dialtone_tftp_client_config *cfg,
-                                              const dialtone_udp_addr *server,
-                                              const uint8_t *name,
-                                              size_t name_len,
-                                              uint64_t now_ms,
-                                              dialtone_tftp_client **out);
-
-/*
- A datagram `buf[0..len]` arrived from `from`. `DIALTONE_RESULT_MALFORMED`
- or `_UNEXPECTED` mean it was ignored (the transfer goes on).
-
- # Safety
- `c` a live handle; `from` valid; `buf` valid for `len` bytes.
- */
-dialtone_result dialtone_tftp_client_handle_input(dialtone_tftp_client *c,
-                                                  uint64_t now_ms,
-                                                  const dialtone_udp_addr *from,
-                                                  const uint8_t *buf,
-                                                  size_t len);
-
-/*
- Time reached `now_ms`.
-
- # Safety
- `c` a live handle (NULL is ignored).
- */
-void dialtone_tftp_client_handle_timeout(dialtone_tftp_client *c, uint64_t now_ms);
-
-/*
- Writes the next datagram into `buf[0..len]`: `*out_len` bytes to send to
- `*out_to`. `DIALTONE_RESULT_EMPTY` when there is none;
- `DIALTONE_RESULT_INSUFFICIENT_SIZE` sets `*out_len` to the size needed
- (blksize + 4 always suffices).
-
- # Safety
- `c` a live handle; `buf` valid for `len` writable bytes; `out_len` and
- `out_to` valid.
- */
-dialtone_result dialtone_tftp_client_poll_transmit(dialtone_tftp_client *c,
-                                                   uint8_t *buf,
-                                                   size_t len,
-                                                   size_t *out_len,
-                                                   dialtone_udp_addr *out_to);
-
-/*
- The next event into `*out`; `DIALTONE_RESULT_EMPTY` when there is none.
-
- # Safety
- `c` a live handle; `out` valid.
- */
-dialtone_result dialtone_tftp_client_poll_event(dialtone_tftp_client *c, dialtone_tftp_event *out);
-
-/*
- When to call `_handle_timeout` next, into `*out_ms`; false when no timer
- runs (the transfer is over).
-
- # Safety
- `c` a live handle; `out_ms` valid.
- */
-bool dialtone_tftp_client_poll_timeout(const dialtone_tftp_client *c, uint64_t *out_ms);
-
-/*
- True once the transfer succeeded or failed.
-
- # Safety
- `c` a live handle (NULL answers true).
- */
-bool dialtone_tftp_client_is_finished(const dialtone_tftp_client *c);
-
-/*
- Frees a client; NULL is fine.
-
- # Safety
- `c` NULL or a live handle, not used afterwards.
- */
-void dialtone_tftp_client_free(dialtone_tftp_client *c);
 
 /*
  Creates a station; its first `Connect` event is ready at once.
@@ -1435,6 +1612,179 @@ bool dialtone_sccp_registrar_poll_timeout(const dialtone_sccp_registrar *r, uint
  `r` NULL or live.
  */
 size_t dialtone_sccp_registrar_registered_count(const dialtone_sccp_registrar *r);
+
+/*
+ Creates a user agent that starts registering at `now_ms`.
+
+ # Safety
+ `cfg` points to a valid config whose pointers are valid as documented;
+ `out` is valid for a write.
+ */
+dialtone_result dialtone_sip_ua_new(const dialtone_sip_ua_config *cfg,
+                                    uint64_t now_ms,
+                                    uint64_t seed,
+                                    dialtone_sip_ua **out);
+
+/*
+ Bytes from a registrar.
+
+ # Safety
+ `ua` is a live handle; `peer` is valid; `buf` is valid for `len` bytes.
+ */
+dialtone_result dialtone_sip_ua_handle_input(dialtone_sip_ua *ua,
+                                             uint64_t now_ms,
+                                             const dialtone_sip_peer *peer,
+                                             const uint8_t *buf,
+                                             size_t len);
+
+/*
+ A TCP connection event: 0 connected, 1 closed, 2 refused.
+
+ # Safety
+ `ua` is a live handle.
+ */
+dialtone_result dialtone_sip_ua_handle_conn_event(dialtone_sip_ua *ua,
+                                                  uint64_t now_ms,
+                                                  uint32_t conn,
+                                                  uint8_t event);
+
+/*
+ Time reached `now_ms`.
+
+ # Safety
+ `ua` is a live handle.
+ */
+dialtone_result dialtone_sip_ua_handle_timeout(dialtone_sip_ua *ua, uint64_t now_ms);
+
+/*
+ Removes the binding and stops (an `UNREGISTERED` event follows).
+
+ # Safety
+ `ua` is a live handle.
+ */
+dialtone_result dialtone_sip_ua_unregister(dialtone_sip_ua *ua, uint64_t now_ms);
+
+/*
+ Writes the next datagram/stream chunk into `buf`; `EMPTY` when none.
+
+ # Safety
+ `ua` is a live handle; `buf` valid for `len` bytes; outputs valid.
+ */
+dialtone_result dialtone_sip_ua_poll_transmit(dialtone_sip_ua *ua,
+                                              uint8_t *buf,
+                                              size_t len,
+                                              size_t *out_len,
+                                              dialtone_sip_peer *out_peer);
+
+/*
+ The next event; `EMPTY` when none.
+
+ # Safety
+ `ua` is a live handle; `out` valid for a write.
+ */
+dialtone_result dialtone_sip_ua_poll_event(dialtone_sip_ua *ua, dialtone_sip_event *out);
+
+/*
+ When to call `handle_timeout` next; false when nothing is scheduled (or
+ the handle is NULL/poisoned).
+
+ # Safety
+ `ua` is NULL or a live handle; `out_ms` valid for a write.
+ */
+bool dialtone_sip_ua_poll_timeout(const dialtone_sip_ua *ua, uint64_t *out_ms);
+
+/*
+ Frees a user agent (NULL is fine).
+
+ # Safety
+ `ua` is NULL or a handle from `dialtone_sip_ua_new` not freed before.
+ */
+void dialtone_sip_ua_free(dialtone_sip_ua *ua);
+
+/*
+ Starts downloading `name[0..name_len]` (UTF-8) from `server`; the request
+ is ready in `_poll_transmit`.
+
+ # Safety
+ `cfg` NULL (defaults) or valid; `server` and `out` valid; `name` valid
+ for `name_len` bytes.
+ */
+dialtone_result dialtone_tftp_client_new_read(const dialtone_tftp_client_config *cfg,
+                                              const dialtone_udp_addr *server,
+                                              const uint8_t *name,
+                                              size_t name_len,
+                                              uint64_t now_ms,
+                                              dialtone_tftp_client **out);
+
+/*
+ A datagram `buf[0..len]` arrived from `from`. `DIALTONE_RESULT_MALFORMED`
+ or `_UNEXPECTED` mean it was ignored (the transfer goes on).
+
+ # Safety
+ `c` a live handle; `from` valid; `buf` valid for `len` bytes.
+ */
+dialtone_result dialtone_tftp_client_handle_input(dialtone_tftp_client *c,
+                                                  uint64_t now_ms,
+                                                  const dialtone_udp_addr *from,
+                                                  const uint8_t *buf,
+                                                  size_t len);
+
+/*
+ Time reached `now_ms`.
+
+ # Safety
+ `c` a live handle (NULL is ignored).
+ */
+void dialtone_tftp_client_handle_timeout(dialtone_tftp_client *c, uint64_t now_ms);
+
+/*
+ Writes the next datagram into `buf[0..len]`: `*out_len` bytes to send to
+ `*out_to`. `DIALTONE_RESULT_EMPTY` when there is none;
+ `DIALTONE_RESULT_INSUFFICIENT_SIZE` sets `*out_len` to the size needed
+ (blksize + 4 always suffices).
+
+ # Safety
+ `c` a live handle; `buf` valid for `len` writable bytes; `out_len` and
+ `out_to` valid.
+ */
+dialtone_result dialtone_tftp_client_poll_transmit(dialtone_tftp_client *c,
+                                                   uint8_t *buf,
+                                                   size_t len,
+                                                   size_t *out_len,
+                                                   dialtone_udp_addr *out_to);
+
+/*
+ The next event into `*out`; `DIALTONE_RESULT_EMPTY` when there is none.
+
+ # Safety
+ `c` a live handle; `out` valid.
+ */
+dialtone_result dialtone_tftp_client_poll_event(dialtone_tftp_client *c, dialtone_tftp_event *out);
+
+/*
+ When to call `_handle_timeout` next, into `*out_ms`; false when no timer
+ runs (the transfer is over).
+
+ # Safety
+ `c` a live handle; `out_ms` valid.
+ */
+bool dialtone_tftp_client_poll_timeout(const dialtone_tftp_client *c, uint64_t *out_ms);
+
+/*
+ True once the transfer succeeded or failed.
+
+ # Safety
+ `c` a live handle (NULL answers true).
+ */
+bool dialtone_tftp_client_is_finished(const dialtone_tftp_client *c);
+
+/*
+ Frees a client; NULL is fine.
+
+ # Safety
+ `c` NULL or a live handle, not used afterwards.
+ */
+void dialtone_tftp_client_free(dialtone_tftp_client *c);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -26,6 +26,7 @@ pub mod cnf;
 pub mod dhcp;
 pub mod sccp;
 pub mod sccp_station;
+pub mod sip;
 pub mod tftp;
 
 /// Result of every fallible C function.
