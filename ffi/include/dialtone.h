@@ -240,6 +240,11 @@ typedef enum {
    */
   DIALTONE_SCCP_STATION_EVENT_KIND_PASS_EXHAUSTED = 12,
   /*
+   The active member `cm` was lost during a call (B13): show
+   "CM Down, Features Disabled"; failover waits for the call's end.
+   */
+  DIALTONE_SCCP_STATION_EVENT_KIND_CALL_PRESERVED = 13,
+  /*
    An event of a newer library version.
    */
   DIALTONE_SCCP_STATION_EVENT_KIND_OTHER = 99,
@@ -1470,6 +1475,18 @@ dialtone_result dialtone_sccp_station_handle_timeout(dialtone_sccp_station *s, u
  `s` is a live station.
  */
 dialtone_result dialtone_sccp_station_unregister(dialtone_sccp_station *s, uint64_t now_ms);
+
+/*
+ A call started (`active` true) or ended (false). Losing the active
+ CallManager during a call keeps the call (event `CALL_PRESERVED`); its end
+ fails over.
+
+ # Safety
+ `s` is a live station.
+ */
+dialtone_result dialtone_sccp_station_set_call_active(dialtone_sccp_station *s,
+                                                      uint64_t now_ms,
+                                                      bool active);
 
 /*
  Writes the next message to send into `buf`: its length in `*out_len`, its

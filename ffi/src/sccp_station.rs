@@ -74,6 +74,9 @@ pub enum dialtone_sccp_station_event_kind {
     Unregistered = 11,
     /// Every member failed in this pass.
     PassExhausted = 12,
+    /// The active member `cm` was lost during a call (B13): show
+    /// "CM Down, Features Disabled"; failover waits for the call's end.
+    CallPreserved = 13,
     /// An event of a newer library version.
     Other = 99,
 }
@@ -265,6 +268,28 @@ pub unsafe extern "C" fn dialtone_sccp_station_unregister(
     }
 }
 
+/// A call started (`active` true) or ended (false). Losing the active
+/// CallManager during a call keeps the call (event `CALL_PRESERVED`); its end
+/// fails over.
+///
+/// # Safety
+/// `s` is a live station.
+#[no_mangle]
+pub unsafe extern "C" fn dialtone_sccp_station_set_call_active(
+    s: *mut dialtone_sccp_station,
+    now_ms: u64,
+    active: bool,
+) -> dialtone_result {
+    // SAFETY: per the contract.
+    unsafe {
+        Station_::with(s.cast(), |h| {
+            h.station
+                .set_call_active(Instant::from_millis(now_ms), active);
+            dialtone_result::Ok
+        })
+    }
+}
+
 /// Writes the next message to send into `buf`: its length in `*out_len`, its
 /// connection in `*out_conn`. `_EMPTY` when nothing is queued;
 /// `_INSUFFICIENT_SIZE` with the size needed in `*out_len` (1024 always suffices).
@@ -383,6 +408,10 @@ fn to_c(ev: &Event) -> dialtone_sccp_station_event {
             e.cm = u(*cm);
         }
         Event::PassExhausted => e.kind = K::PassExhausted,
+        Event::CallPreserved { cm } => {
+            e.kind = K::CallPreserved;
+            e.cm = u(*cm);
+        }
         _ => {}
     }
     e

@@ -111,7 +111,7 @@ pub fn station_script(data: &[u8]) {
         if u.is_empty() {
             break;
         }
-        let op: u8 = u.int_in_range(0..=9).unwrap_or(0);
+        let op: u8 = u.int_in_range(0..=10).unwrap_or(0);
         let pick = |u: &mut Unstructured<'_>, conns: &[ConnId]| -> ConnId {
             let n = conns.len().max(1);
             let i = u.int_in_range(0..=n - 1).unwrap_or(0);
@@ -156,6 +156,7 @@ pub fn station_script(data: &[u8]) {
                 let _ = st.handle_input(now, c, b);
             }
             8 => st.unregister(now),
+            10 => st.set_call_active(now, u.arbitrary().unwrap_or(false)),
             _ => {
                 if u.arbitrary().unwrap_or(false) {
                     st.start(now);

@@ -5,7 +5,18 @@
 //! already resolved, ordered CallManager list. Where the phone's table leaves
 //! these states (B1 reboot, B5 restart, B14 rejected, B15 version error, B17
 //! all CallManagers failed), the station stops and emits an [`Event`] for its
-//! owner. Calls (state B13) are not modelled: failover and resets happen at once.
+//! owner.
+//!
+//! ## Calls (B13 CallPreserved)
+//!
+//! The station does not handle calls; its owner says when one starts and ends
+//! with [`Station::set_call_active`]. When the active CallManager is lost
+//! during a call (missed keepalives, row 55, or its connection closing, row
+//! 60), the station enters [`State::CallPreserved`] and emits
+//! [`Event::CallPreserved`] (the phone shows [`CALL_PRESERVED_TEXT`]): the
+//! media stream goes on, nothing registers elsewhere, and the failover of
+//! §1.7.7 (standby first) runs when the call ends (row 75). Resets requested
+//! and fallbacks during a call are not deferred: they happen at once.
 //!
 //! Sans-IO (`STYLE.md` §2): the station asks for connections with
 //! [`Event::Connect`] / [`Event::Close`], the driver reports them with
@@ -106,6 +117,9 @@ pub const KEEPALIVE_MIN: Duration = Duration::from_secs(10);
 pub const SECONDARY_KEEPALIVE_DEFAULT: Duration = Duration::from_secs(60);
 /// Unanswered keepalives before the active CallManager is lost (§1.6 N_KA_MISS).
 pub const KEEPALIVE_MISS_LIMIT: u8 = 3;
+/// What the phone shows in B13 CallPreserved (`phone-boot.md` §1.5).
+pub const CALL_PRESERVED_TEXT: &str = "CM Down, Features Disabled";
+
 /// How long a CallManager lost by missed keepalives is not used (§1.6 T_CM_BAD).
 pub const CM_BAD_DEFAULT: Duration = Duration::from_secs(600);
 /// Connection Monitor Duration (§1.6 T_CONN_MON).
@@ -264,6 +278,12 @@ pub enum State {
         /// Member index.
         cm: usize,
     },
+    /// B13: member `cm` was lost during a call; the call goes on and the
+    /// failover waits for [`Station::set_call_active`]`(now, false)`.
+    CallPreserved {
+        /// The lost member.
+        cm: usize,
+    },
     /// Waiting [`Config::retry_after`] before starting over.
     Waiting,
     /// B14: rejected; the owner resets the phone.
@@ -332,6 +352,13 @@ pub enum Event {
         cm: usize,
         /// Why.
         cause: LostCause,
+    },
+    /// The active member `cm` was lost during a call (B13): the call goes on,
+    /// failover waits for its end. The phone shows [`CALL_PRESERVED_TEXT`].
+    /// Follows the [`Event::Lost`] for the same member.
+    CallPreserved {
+        /// The lost member.
+        cm: usize,
     },
     /// Registered with `to` after losing `from` (§1.7.7).
     FailedOver {
@@ -435,6 +462,8 @@ enum Phase {
         from: usize,
         to: Option<usize>,
     },
+    /// B13: `k` lost during a call.
+    CallPreserved(usize),
     Waiting,
     Rejected,
     VersionError,
@@ -483,6 +512,7 @@ pub struct Station {
     out: VecDeque<(ConnId, Out)>,
     events: VecDeque<Event>,
     counters: Counters,
+    call_active: bool,
 }
 
 impl Station {
@@ -514,6 +544,7 @@ impl Station {
             out: VecDeque::new(),
             events: VecDeque::new(),
             counters: Counters::default(),
+            call_active: false,
         };
         s.start(now);
         s
@@ -561,6 +592,22 @@ impl Station {
         }
     }
 
+    /// A call started (`true`) or ended (`false`, E30 CallIdle). Losing the
+    /// active member during a call leads to [`State::CallPreserved`]; the end
+    /// of the call then fails over (row 75). Repeated calls are harmless.
+    pub fn set_call_active(&mut self, now: Instant, active: bool) {
+        self.call_active = active;
+        if let (false, Phase::CallPreserved(k)) = (active, self.phase) {
+            self.fail_over(now, k);
+        }
+    }
+
+    /// Whether the owner reported a call in progress.
+    #[must_use]
+    pub fn call_active(&self) -> bool {
+        self.call_active
+    }
+
     /// The current state.
     #[must_use]
     pub fn state(&self) -> State {
@@ -569,6 +616,7 @@ impl Station {
             Phase::Registering(cm) => State::Registering { cm },
             Phase::Registered(cm) => State::Registered { cm },
             Phase::Unregistering { from, .. } => State::Unregistering { cm: from },
+            Phase::CallPreserved(cm) => State::CallPreserved { cm },
             Phase::Waiting => State::Waiting,
             Phase::Rejected => State::Rejected,
             Phase::VersionError => State::VersionError,
@@ -639,6 +687,17 @@ impl Station {
                 if actives != 0 {
                     return Err("active connection while not registered");
                 }
+            }
+        }
+        if let Phase::CallPreserved(k) = self.phase {
+            if !self.call_active {
+                return Err("call preserved without a call");
+            }
+            if self.ka_due.is_some() {
+                return Err("call preserved with a keepalive timer");
+            }
+            if self.link(k).is_some_and(|l| l.role == Role::Candidate) {
+                return Err("call preserved while registering on the lost member");
             }
         }
         if matches!(
@@ -1067,6 +1126,31 @@ impl Station {
 
     fn lose_active(&mut self, now: Instant, k: usize, cause: LostCause) {
         self.events.push_back(Event::Lost { cm: k, cause });
+        if self.call_active {
+            // Rows 55/60: keep the call, fail over when it ends.
+            self.reset_registration_state();
+            self.fallback_from = None;
+            for j in 0..self.links.len() {
+                if let Some(l) = self.link_mut(j) {
+                    l.monitor_due = None;
+                    l.token_due = None;
+                    l.token_requested = false;
+                }
+            }
+            self.phase = Phase::CallPreserved(k);
+            self.phase_due = None;
+            // Standby and the bad member stay alive at T_KA2 meanwhile.
+            if self.links.iter().flatten().next().is_some() {
+                self.ensure_secondary_timer(now);
+            }
+            self.events.push_back(Event::CallPreserved { cm: k });
+            return;
+        }
+        self.fail_over(now, k);
+    }
+
+    /// Failover after losing `k` (§1.7.7): standby/probe first, else a pass.
+    fn fail_over(&mut self, now: Instant, k: usize) {
         self.reset_registration_state();
         self.failover_from = Some(k);
         self.fallback_from = None;
@@ -1275,6 +1359,7 @@ impl Station {
             Phase::Registering(_) => "Registering",
             Phase::Registered(_) => "Registered",
             Phase::Unregistering { .. } => "Unregistering",
+            Phase::CallPreserved(_) => "CallPreserved",
             Phase::Waiting => "Waiting",
             Phase::Rejected => "Rejected",
             Phase::VersionError => "VersionError",

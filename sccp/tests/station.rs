@@ -364,3 +364,145 @@ fn unknown_connection_is_an_error_and_changes_nothing() {
     );
     assert_eq!(s.state(), State::Connecting { cm: 0 });
 }
+
+// --- B13 CallPreserved (rows 55, 60, 75; AS-29) ---
+
+fn ka_ack() -> Vec<u8> {
+    enc(&Message::KeepAliveAck(Fixed::EMPTY))
+}
+
+/// Lets three keepalives to the active go unanswered while the standby
+/// answers its own; returns what the fourth T_KA produced.
+fn miss_three_acks(s: &mut Station, standby: ConnId) -> Out {
+    for t in [30, 60, 90] {
+        s.handle_timeout(Instant::from_secs(t));
+        drain(s);
+        s.handle_input(Instant::from_secs(t), standby, &ka_ack())
+            .unwrap();
+    }
+    s.handle_timeout(Instant::from_secs(120));
+    drain(s)
+}
+
+#[test]
+fn keepalive_loss_during_a_call_preserves_the_call_then_fails_over_when_it_ends() {
+    let mut s = station();
+    let (c0, c1) = registered(&mut s, Instant::ZERO);
+    s.set_call_active(Instant::from_secs(10), true);
+    let o = miss_three_acks(&mut s, c1);
+    assert_eq!(
+        o.ev,
+        [
+            Event::Lost {
+                cm: 0,
+                cause: LostCause::KeepAliveTimeout
+            },
+            Event::CallPreserved { cm: 0 }
+        ]
+    );
+    assert_eq!(station::CALL_PRESERVED_TEXT, "CM Down, Features Disabled");
+    // Nothing registers elsewhere during the call; no connection is closed.
+    assert!(o.tx.iter().all(|t| t.1 != id::REGISTER));
+    assert_eq!(s.state(), State::CallPreserved { cm: 0 });
+    assert_eq!(s.active_cm(), None);
+    assert_eq!(s.open_connections(), 2);
+    s.check_invariants().unwrap();
+    // Minutes of call: the standby stays alive at T_KA2, still no Register.
+    let mut t = 120;
+    while t < 600 {
+        t += 10;
+        s.handle_timeout(Instant::from_secs(t));
+        let o = drain(&mut s);
+        assert!(o.tx.iter().all(|x| x.1 == id::KEEP_ALIVE), "at {t}");
+        assert!(o.ev.is_empty(), "at {t}: {:?}", o.ev);
+        for x in &o.tx {
+            s.handle_input(Instant::from_secs(t), x.0, &ka_ack())
+                .unwrap();
+        }
+        assert_eq!(s.state(), State::CallPreserved { cm: 0 });
+    }
+    assert!(s.counters().keepalives_sent > 4);
+    // CallIdle: failover to the standby at once (row 75).
+    s.set_call_active(Instant::from_secs(600), false);
+    let o = drain(&mut s);
+    assert_eq!(o.tx, [(c1, id::REGISTER, 0)]);
+    assert_eq!(s.state(), State::Registering { cm: 1 });
+    assert!(!o.ev.contains(&Event::Close { conn: c0 }));
+    s.handle_input(Instant::from_secs(600), c1, &ack(30))
+        .unwrap();
+    let o = drain(&mut s);
+    assert!(o.ev.contains(&Event::FailedOver { from: 0, to: 1 }));
+    assert_eq!(s.active_cm(), Some(1));
+    s.check_invariants().unwrap();
+}
+
+#[test]
+fn call_ending_before_loss_fails_over_normally() {
+    let mut s = station();
+    let (_c0, c1) = registered(&mut s, Instant::ZERO);
+    s.set_call_active(Instant::from_secs(5), true);
+    s.set_call_active(Instant::from_secs(20), false);
+    assert_eq!(s.state(), State::Registered { cm: 0 });
+    let o = miss_three_acks(&mut s, c1);
+    assert!(!o.ev.contains(&Event::CallPreserved { cm: 0 }));
+    assert!(o.tx.contains(&(c1, id::REGISTER, 0)));
+    assert_eq!(s.state(), State::Registering { cm: 1 });
+}
+
+#[test]
+fn closed_active_connection_during_a_call_preserves_the_call() {
+    let mut s = station();
+    let (c0, c1) = registered(&mut s, Instant::ZERO);
+    s.set_call_active(Instant::from_secs(1), true);
+    s.handle_conn_event(Instant::from_secs(5), c0, ConnEvent::Closed);
+    let o = drain(&mut s);
+    assert!(o.tx.is_empty());
+    assert_eq!(
+        o.ev,
+        [
+            Event::Close { conn: c0 },
+            Event::Lost {
+                cm: 0,
+                cause: LostCause::ConnectionClosed
+            },
+            Event::CallPreserved { cm: 0 }
+        ]
+    );
+    assert_eq!(s.state(), State::CallPreserved { cm: 0 });
+    // Repeated "call active" changes nothing; the end fails over.
+    s.set_call_active(Instant::from_secs(6), true);
+    assert!(drain(&mut s).tx.is_empty());
+    s.set_call_active(Instant::from_secs(30), false);
+    assert_eq!(drain(&mut s).tx, [(c1, id::REGISTER, 0)]);
+    assert_eq!(s.state(), State::Registering { cm: 1 });
+}
+
+#[test]
+fn call_end_without_a_standby_starts_a_pass_over_the_other_members() {
+    let mut s = station();
+    let (c0, c1) = registered(&mut s, Instant::ZERO);
+    s.set_call_active(Instant::from_secs(1), true);
+    s.handle_conn_event(Instant::from_secs(2), c1, ConnEvent::Closed);
+    s.handle_conn_event(Instant::from_secs(3), c0, ConnEvent::Closed);
+    drain(&mut s);
+    assert_eq!(s.state(), State::CallPreserved { cm: 0 });
+    s.set_call_active(Instant::from_secs(40), false);
+    let o = drain(&mut s);
+    assert!(matches!(o.ev[..], [Event::Connect { cm: 1, .. }]));
+    assert_eq!(s.state(), State::Connecting { cm: 1 });
+}
+
+#[test]
+fn user_unregister_during_a_preserved_call_stops_the_station() {
+    let mut s = station();
+    let (c0, _c1) = registered(&mut s, Instant::ZERO);
+    s.set_call_active(Instant::from_secs(1), true);
+    s.handle_conn_event(Instant::from_secs(2), c0, ConnEvent::Closed);
+    drain(&mut s);
+    s.unregister(Instant::from_secs(3));
+    assert_eq!(s.state(), State::Stopped);
+    assert_eq!(s.open_connections(), 0);
+    s.set_call_active(Instant::from_secs(4), false);
+    assert_eq!(s.state(), State::Stopped);
+    s.check_invariants().unwrap();
+}
