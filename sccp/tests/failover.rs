@@ -324,3 +324,42 @@ fn ten_thousand_stations_register_fail_over_and_fall_back() {
     eprintln!("10,000 stations: {took:?}");
     assert!(took < Duration::from_secs(10), "took {took:?}");
 }
+
+/// AS-29: calls in progress when the primary hangs keep going ("CM Down,
+/// Features Disabled"); each station registers with the secondary right
+/// after its call ends.
+#[test]
+fn hung_primary_during_calls_preserves_them_and_fails_over_at_each_call_end() {
+    let mut net = Net::standard(2, 40);
+    registered_all(&mut net, 0);
+    standbys_up(&mut net);
+    for s in 0..40 {
+        net.set_call_active(s, true);
+    }
+    net.hang(0);
+    let limit = u32::from(station::KEEPALIVE_MISS_LIMIT);
+    net.advance(KA * (limit + 2));
+    assert!(net
+        .stations
+        .iter()
+        .all(|s| s.state() == station::State::CallPreserved { cm: 0 }));
+    assert_eq!(net.registrar(1).registered_count(), 0);
+    let preserved = net
+        .station_events
+        .iter()
+        .filter(|(_, _, e)| matches!(e, station::Event::CallPreserved { cm: 0 }))
+        .count();
+    assert_eq!(preserved, 40);
+    // Half the calls end: exactly those stations move.
+    for s in 0..20 {
+        net.set_call_active(s, false);
+    }
+    net.advance(Duration::from_secs(2));
+    assert_eq!(net.count_on(1), 20);
+    assert_eq!(net.registrar(1).registered_count(), 20);
+    for s in 20..40 {
+        net.set_call_active(s, false);
+    }
+    net.advance(Duration::from_secs(2));
+    assert!(net.all_on(1));
+}

@@ -506,3 +506,59 @@ fn user_unregister_during_a_preserved_call_stops_the_station() {
     assert_eq!(s.state(), State::Stopped);
     s.check_invariants().unwrap();
 }
+
+/// Random timeouts, acks, closes and call starts/ends: never a `Register`
+/// while a call is preserved, and the invariants hold at every step.
+#[test]
+fn no_registration_happens_while_a_call_is_preserved() {
+    let mut rng = dialtone_core::Rng::new(0xb13);
+    let mut preserved_seen = 0;
+    for _ in 0..300 {
+        let mut s = station();
+        let (c0, c1) = registered(&mut s, Instant::ZERO);
+        let mut conns = vec![c0, c1];
+        let mut now = Instant::ZERO;
+        for _ in 0..60 {
+            let before = s.state();
+            match rng.range_u64(0, 6) {
+                0 | 1 => {
+                    now += Duration::from_secs(rng.range_u64(1, 40));
+                    s.handle_timeout(now);
+                }
+                2 => s.set_call_active(now, rng.range_u64(0, 2) == 0),
+                3 => {
+                    let c = conns[rng.range_u64(0, conns.len() as u64) as usize];
+                    let _ = s.handle_input(now, c, &ka_ack());
+                }
+                4 => {
+                    let c = conns[rng.range_u64(0, conns.len() as u64) as usize];
+                    let _ = s.handle_input(now, c, &ack(30));
+                }
+                _ => {
+                    let c = conns[rng.range_u64(0, conns.len() as u64) as usize];
+                    let ev = if rng.range_u64(0, 4) == 0 {
+                        ConnEvent::Closed
+                    } else {
+                        ConnEvent::Connected
+                    };
+                    s.handle_conn_event(now, c, ev);
+                }
+            }
+            let o = drain(&mut s);
+            for e in &o.ev {
+                if let Event::Connect { conn, .. } = e {
+                    conns.push(*conn);
+                }
+            }
+            if let State::CallPreserved { .. } = s.state() {
+                preserved_seen += 1;
+                assert!(s.call_active());
+                if matches!(before, State::CallPreserved { .. }) {
+                    assert!(o.tx.iter().all(|t| t.1 == id::KEEP_ALIVE), "{:?}", o.tx);
+                }
+            }
+            s.check_invariants().unwrap();
+        }
+    }
+    assert!(preserved_seen > 100, "{preserved_seen}");
+}

@@ -499,6 +499,15 @@ impl Net {
     }
 
     /// The registrar process dies: its connections reset, connects refused.
+    /// Station `s`'s owner reports a call starting or ending now.
+    pub fn set_call_active(&mut self, s: usize, active: bool) {
+        let now = self.now;
+        if let Some(st) = self.stations.get_mut(s) {
+            st.set_call_active(now, active);
+            self.after_station(s);
+        }
+    }
+
     pub fn kill(&mut self, m: usize) {
         self.nodes[m] = Node::Down;
         self.registrars[m] = None;
