@@ -413,6 +413,8 @@ impl<'a> Iterator for Attributes<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Text<'a> {
     raw: &'a str,
+    /// Whitespace only (computed once by the tokenizer).
+    ws: bool,
 }
 
 impl<'a> Text<'a> {
@@ -429,9 +431,7 @@ impl<'a> Text<'a> {
     /// True for whitespace only.
     #[must_use]
     pub fn is_whitespace(&self) -> bool {
-        self.raw
-            .bytes()
-            .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        self.ws
     }
     /// The value with references decoded; borrowed when there is none.
     #[cfg(feature = "alloc")]
@@ -1117,6 +1117,7 @@ impl<'a> Reader<'a> {
         let mut i = scan_from;
         // Fast path: short runs (indentation, values) end at '<' within a few bytes.
         let mut short_end = None;
+        let mut all_ws = start == scan_from;
         for (k, &c) in b.get(i..).unwrap_or(&[]).iter().take(32).enumerate() {
             match c {
                 b'<' => {
@@ -1124,13 +1125,13 @@ impl<'a> Reader<'a> {
                     break;
                 }
                 b'&' | b'>' => break,
-                _ => {}
+                c => all_ws &= is_ws(c),
             }
         }
-        let end = if let Some(e) = short_end {
-            e
+        let (end, ws) = if let Some(e) = short_end {
+            (e, all_ws)
         } else {
-            loop {
+            let end = loop {
                 let rest = b.get(i..).unwrap_or(&[]);
                 match memchr::memchr3(b'<', b'&', b'>', rest) {
                     None => break b.len(),
@@ -1159,11 +1160,13 @@ impl<'a> Reader<'a> {
                         }
                     }
                 }
-            }
+            };
+            let raw = b.get(start..end).unwrap_or(&[]);
+            (end, raw.iter().all(|&c| is_ws(c)))
         };
         self.pos = end;
         let raw = self.src.get(start..end).unwrap_or("");
-        let text = Text { raw };
+        let text = Text { raw, ws };
         if self.phase != Phase::Root {
             if text.is_whitespace() {
                 return Ok(Some(self.emit(Event::Text(text))));
