@@ -551,6 +551,8 @@ struct AttrScan {
     value: (usize, usize),
     next: usize,
     repair: Option<(RepairKind<'static>, usize)>,
+    /// The name holds a colon.
+    colon: bool,
 }
 
 #[inline]
@@ -595,6 +597,32 @@ fn scan_name(b: &[u8], start: usize) -> usize {
     i
 }
 
+/// [`scan_name`] that also says whether the name holds a colon.
+#[inline(always)]
+fn scan_name_colon(b: &[u8], start: usize) -> (usize, bool) {
+    let mut i = start;
+    let mut colon = false;
+    while let Some(&c) = b.get(i) {
+        if ends_name(c) {
+            break;
+        }
+        colon |= c == b':';
+        i += 1;
+    }
+    (i, colon)
+}
+
+/// Whether `s` holds `c` (a plain loop: names and values here are short, a `memchr` call
+/// costs more than the scan).
+#[inline]
+fn has_byte(s: &[u8], c: u8) -> bool {
+    if s.len() > 64 {
+        memchr::memchr(c, s).is_some()
+    } else {
+        s.iter().any(|&x| x == c)
+    }
+}
+
 fn skip_ws(b: &[u8], mut i: usize) -> usize {
     while b.get(i).is_some_and(|&c| is_ws(c)) {
         i += 1;
@@ -612,7 +640,7 @@ fn scan_attr(b: &[u8], i: usize, lenient: bool) -> Result<Option<AttrScan>, (Err
     if !name_start_ok(c) {
         return Err((ErrorKind::InvalidName, i));
     }
-    let name_end = scan_name(b, i);
+    let (name_end, colon) = scan_name_colon(b, i);
     let mut j = skip_ws(b, name_end);
     if b.get(j) != Some(&b'=') {
         return Err((ErrorKind::MalformedTag, j));
@@ -630,7 +658,7 @@ fn scan_attr(b: &[u8], i: usize, lenient: bool) -> Result<Option<AttrScan>, (Err
     let vend = vstart + rel;
     let after = vend + 1;
     let value = b.get(vstart..vend).unwrap_or(&[]);
-    if memchr::memchr(b'<', value).is_some() {
+    if has_byte(value, b'<') {
         return Err((ErrorKind::BareLessThan, vstart));
     }
     match b.get(after) {
@@ -652,6 +680,7 @@ fn scan_attr(b: &[u8], i: usize, lenient: bool) -> Result<Option<AttrScan>, (Err
                         value: (vstart, trimmed_end),
                         next: cut,
                         repair: Some((RepairKind::MissingQuote { attribute: "" }, vstart)),
+                        colon,
                     }));
                 }
             }
@@ -663,6 +692,7 @@ fn scan_attr(b: &[u8], i: usize, lenient: bool) -> Result<Option<AttrScan>, (Err
         value: (vstart, vend),
         next: after,
         repair: None,
+        colon,
     }))
 }
 
@@ -1216,7 +1246,7 @@ impl<'a> Reader<'a> {
         let b = self.src.as_bytes();
         let lt = self.pos;
         let name_start = lt + 1;
-        let name_end = scan_name(b, name_start);
+        let (name_end, name_colon) = scan_name_colon(b, name_start);
         if self.phase == Phase::Epilog {
             self.violation(ErrorKind::MultipleRoots, RepairKind::MultipleRoots, lt)?;
             self.phase = Phase::Root;
@@ -1270,7 +1300,7 @@ impl<'a> Reader<'a> {
                             if an.starts_with(b"xmlns") {
                                 ns_decls = true;
                             }
-                            if an.contains(&b':') {
+                            if a.colon {
                                 any_prefixed_attr = true;
                             }
                             // duplicates
@@ -1330,7 +1360,7 @@ impl<'a> Reader<'a> {
                 k = a.next;
             }
         }
-        if name.as_bytes().contains(&b':') {
+        if name_colon {
             self.check_prefix((name_start, name_end), false)?;
         }
         if any_prefixed_attr {
@@ -1382,8 +1412,12 @@ impl<'a> Reader<'a> {
         }
         self.pos = self.pos.max(j) + 1;
         let name = self.src.get(ns..ne).unwrap_or("");
-        let top = self.top_name();
-        if self.depth > 0 && name == top {
+        let top_b = self
+            .depth
+            .checked_sub(1)
+            .and_then(|d| self.stack.get(d))
+            .and_then(|&(s, e)| b.get(s as usize..e as usize));
+        if top_b == Some(name.as_bytes()) {
             self.pop();
             self.last_end = Some((ns, ne));
             return Ok(Some(self.emit(Event::End(name))));
@@ -1419,6 +1453,7 @@ impl<'a> Reader<'a> {
             return Ok(self.take_repair());
         }
         // 3. Otherwise it closes the open element.
+        let top = self.top_name();
         self.repair(
             RepairKind::MismatchedEndTag {
                 expected: top,
