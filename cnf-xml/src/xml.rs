@@ -612,17 +612,6 @@ fn scan_name_colon(b: &[u8], start: usize) -> (usize, bool) {
     (i, colon)
 }
 
-/// Whether `s` holds `c` (a plain loop: names and values here are short, a `memchr` call
-/// costs more than the scan).
-#[inline]
-fn has_byte(s: &[u8], c: u8) -> bool {
-    if s.len() > 64 {
-        memchr::memchr(c, s).is_some()
-    } else {
-        s.iter().any(|&x| x == c)
-    }
-}
-
 fn skip_ws(b: &[u8], mut i: usize) -> usize {
     while b.get(i).is_some_and(|&c| is_ws(c)) {
         i += 1;
@@ -658,7 +647,7 @@ fn scan_attr(b: &[u8], i: usize, lenient: bool) -> Result<Option<AttrScan>, (Err
     let vend = vstart + rel;
     let after = vend + 1;
     let value = b.get(vstart..vend).unwrap_or(&[]);
-    if has_byte(value, b'<') {
+    if memchr::memchr(b'<', value).is_some() {
         return Err((ErrorKind::BareLessThan, vstart));
     }
     match b.get(after) {
