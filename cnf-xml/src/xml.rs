@@ -1075,6 +1075,20 @@ impl<'a> Reader<'a> {
             return self.at_eof();
         };
         if c != b'<' {
+            // Fast path: whitespace up to the next tag (line ends, indentation).
+            if is_ws(c) {
+                let mut k = self.pos + 1;
+                while b.get(k).is_some_and(|&x| is_ws(x)) {
+                    k += 1;
+                }
+                if b.get(k) == Some(&b'<') {
+                    let raw = self.src.get(self.pos..k).unwrap_or("");
+                    self.pos = k;
+                    // Whitespace never changes the phase nor the stray-end heuristics, and
+                    // nothing is queued here (repairs are drained before every token).
+                    return Ok(Some(self.emit(Event::Text(Text { raw, ws: true }))));
+                }
+            }
             return self.read_text();
         }
         match b.get(self.pos + 1) {
