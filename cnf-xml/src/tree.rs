@@ -460,21 +460,39 @@ impl<'a> Parser<'a> {
             return Ok(e);
         }
         let mut has_element = false;
+        // Leading whitespace-only text, held back: it is dropped if a child element follows
+        // (indentation), kept otherwise.
+        let mut lead_ws: Option<&'a str> = None;
         while let Some(ev) = self.next()? {
+            if let Some(ws) = lead_ws.take() {
+                if !matches!(ev, Event::Start(_) | Event::Empty(_)) {
+                    push_text(&mut e.children, Cow::Borrowed(ws));
+                }
+            }
             match ev {
                 Event::Start(t) | Event::Empty(t) => {
                     if !has_element {
                         // From now on whitespace-only text is indentation: drop what was kept.
                         has_element = true;
-                        e.children
-                            .retain(|n| !matches!(n, Node::Text(t) if is_ws(t)));
+                        if !e.children.is_empty() {
+                            e.children
+                                .retain(|n| !matches!(n, Node::Text(t) if is_ws(t)));
+                        }
                     }
                     let c = self.element(&t, matches!(ev, Event::Empty(_)))?;
                     e.children.push(Node::Element(c));
                 }
                 Event::End(_) => break,
                 Event::Text(t) => {
-                    if !(has_element && t.is_whitespace()) {
+                    if t.is_whitespace() {
+                        if has_element {
+                            // indentation
+                        } else if e.children.is_empty() {
+                            lead_ws = Some(t.raw());
+                        } else {
+                            push_text(&mut e.children, Cow::Borrowed(t.raw()));
+                        }
+                    } else {
                         push_text(&mut e.children, t.unescape());
                     }
                 }
@@ -485,6 +503,9 @@ impl<'a> Parser<'a> {
                     .push(Node::Pi(Cow::Borrowed(t), Cow::Borrowed(c))),
                 Event::Declaration(_) | Event::Repair(_) => {}
             }
+        }
+        if let Some(ws) = lead_ws {
+            push_text(&mut e.children, Cow::Borrowed(ws));
         }
         if has_element {
             e.children

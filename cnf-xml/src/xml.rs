@@ -413,6 +413,8 @@ impl<'a> Iterator for Attributes<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Text<'a> {
     raw: &'a str,
+    /// Whitespace only (computed once by the tokenizer).
+    ws: bool,
 }
 
 impl<'a> Text<'a> {
@@ -429,9 +431,7 @@ impl<'a> Text<'a> {
     /// True for whitespace only.
     #[must_use]
     pub fn is_whitespace(&self) -> bool {
-        self.raw
-            .bytes()
-            .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        self.ws
     }
     /// The value with references decoded; borrowed when there is none.
     #[cfg(feature = "alloc")]
@@ -551,6 +551,8 @@ struct AttrScan {
     value: (usize, usize),
     next: usize,
     repair: Option<(RepairKind<'static>, usize)>,
+    /// The name holds a colon.
+    colon: bool,
 }
 
 #[inline]
@@ -595,6 +597,21 @@ fn scan_name(b: &[u8], start: usize) -> usize {
     i
 }
 
+/// [`scan_name`] that also says whether the name holds a colon.
+#[inline(always)]
+fn scan_name_colon(b: &[u8], start: usize) -> (usize, bool) {
+    let mut i = start;
+    let mut colon = false;
+    while let Some(&c) = b.get(i) {
+        if ends_name(c) {
+            break;
+        }
+        colon |= c == b':';
+        i += 1;
+    }
+    (i, colon)
+}
+
 fn skip_ws(b: &[u8], mut i: usize) -> usize {
     while b.get(i).is_some_and(|&c| is_ws(c)) {
         i += 1;
@@ -612,7 +629,7 @@ fn scan_attr(b: &[u8], i: usize, lenient: bool) -> Result<Option<AttrScan>, (Err
     if !name_start_ok(c) {
         return Err((ErrorKind::InvalidName, i));
     }
-    let name_end = scan_name(b, i);
+    let (name_end, colon) = scan_name_colon(b, i);
     let mut j = skip_ws(b, name_end);
     if b.get(j) != Some(&b'=') {
         return Err((ErrorKind::MalformedTag, j));
@@ -652,6 +669,7 @@ fn scan_attr(b: &[u8], i: usize, lenient: bool) -> Result<Option<AttrScan>, (Err
                         value: (vstart, trimmed_end),
                         next: cut,
                         repair: Some((RepairKind::MissingQuote { attribute: "" }, vstart)),
+                        colon,
                     }));
                 }
             }
@@ -663,6 +681,7 @@ fn scan_attr(b: &[u8], i: usize, lenient: bool) -> Result<Option<AttrScan>, (Err
         value: (vstart, vend),
         next: after,
         repair: None,
+        colon,
     }))
 }
 
@@ -1056,6 +1075,20 @@ impl<'a> Reader<'a> {
             return self.at_eof();
         };
         if c != b'<' {
+            // Fast path: whitespace up to the next tag (line ends, indentation).
+            if is_ws(c) {
+                let mut k = self.pos + 1;
+                while b.get(k).is_some_and(|&x| is_ws(x)) {
+                    k += 1;
+                }
+                if b.get(k) == Some(&b'<') {
+                    let raw = self.src.get(self.pos..k).unwrap_or("");
+                    self.pos = k;
+                    // Whitespace never changes the phase nor the stray-end heuristics, and
+                    // nothing is queued here (repairs are drained before every token).
+                    return Ok(Some(self.emit(Event::Text(Text { raw, ws: true }))));
+                }
+            }
             return self.read_text();
         }
         match b.get(self.pos + 1) {
@@ -1117,6 +1150,7 @@ impl<'a> Reader<'a> {
         let mut i = scan_from;
         // Fast path: short runs (indentation, values) end at '<' within a few bytes.
         let mut short_end = None;
+        let mut all_ws = start == scan_from;
         for (k, &c) in b.get(i..).unwrap_or(&[]).iter().take(32).enumerate() {
             match c {
                 b'<' => {
@@ -1124,13 +1158,13 @@ impl<'a> Reader<'a> {
                     break;
                 }
                 b'&' | b'>' => break,
-                _ => {}
+                c => all_ws &= is_ws(c),
             }
         }
-        let end = if let Some(e) = short_end {
-            e
+        let (end, ws) = if let Some(e) = short_end {
+            (e, all_ws)
         } else {
-            loop {
+            let end = loop {
                 let rest = b.get(i..).unwrap_or(&[]);
                 match memchr::memchr3(b'<', b'&', b'>', rest) {
                     None => break b.len(),
@@ -1159,11 +1193,13 @@ impl<'a> Reader<'a> {
                         }
                     }
                 }
-            }
+            };
+            let raw = b.get(start..end).unwrap_or(&[]);
+            (end, raw.iter().all(|&c| is_ws(c)))
         };
         self.pos = end;
         let raw = self.src.get(start..end).unwrap_or("");
-        let text = Text { raw };
+        let text = Text { raw, ws };
         if self.phase != Phase::Root {
             if text.is_whitespace() {
                 return Ok(Some(self.emit(Event::Text(text))));
@@ -1213,7 +1249,7 @@ impl<'a> Reader<'a> {
         let b = self.src.as_bytes();
         let lt = self.pos;
         let name_start = lt + 1;
-        let name_end = scan_name(b, name_start);
+        let (name_end, name_colon) = scan_name_colon(b, name_start);
         if self.phase == Phase::Epilog {
             self.violation(ErrorKind::MultipleRoots, RepairKind::MultipleRoots, lt)?;
             self.phase = Phase::Root;
@@ -1267,7 +1303,7 @@ impl<'a> Reader<'a> {
                             if an.starts_with(b"xmlns") {
                                 ns_decls = true;
                             }
-                            if an.contains(&b':') {
+                            if a.colon {
                                 any_prefixed_attr = true;
                             }
                             // duplicates
@@ -1327,7 +1363,7 @@ impl<'a> Reader<'a> {
                 k = a.next;
             }
         }
-        if name.as_bytes().contains(&b':') {
+        if name_colon {
             self.check_prefix((name_start, name_end), false)?;
         }
         if any_prefixed_attr {
@@ -1379,8 +1415,12 @@ impl<'a> Reader<'a> {
         }
         self.pos = self.pos.max(j) + 1;
         let name = self.src.get(ns..ne).unwrap_or("");
-        let top = self.top_name();
-        if self.depth > 0 && name == top {
+        let top_b = self
+            .depth
+            .checked_sub(1)
+            .and_then(|d| self.stack.get(d))
+            .and_then(|&(s, e)| b.get(s as usize..e as usize));
+        if top_b == Some(name.as_bytes()) {
             self.pop();
             self.last_end = Some((ns, ne));
             return Ok(Some(self.emit(Event::End(name))));
@@ -1416,6 +1456,7 @@ impl<'a> Reader<'a> {
             return Ok(self.take_repair());
         }
         // 3. Otherwise it closes the open element.
+        let top = self.top_name();
         self.repair(
             RepairKind::MismatchedEndTag {
                 expected: top,
