@@ -77,13 +77,19 @@ impl<'a> OptionValue<'a> {
     }
 
     /// Total length in bytes.
-    #[inline]
+    #[inline(always)]
     pub fn len(&self) -> usize {
         if self.rest.is_none() {
             self.first.len().min(self.limit)
         } else {
-            self.fragments().map(<[u8]>::len).sum()
+            self.split_len()
         }
+    }
+
+    /// [`OptionValue::len`] of a value spanning several instances.
+    #[inline(never)]
+    fn split_len(&self) -> usize {
+        self.fragments().map(<[u8]>::len).sum()
     }
 
     /// True for a zero-length value.
