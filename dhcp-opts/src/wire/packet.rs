@@ -22,7 +22,7 @@ pub const FILE_OFFSET: usize = 108;
 pub const FLAG_BROADCAST: u16 = 0x8000;
 
 /// The fixed 240-byte head of every DHCP message, big-endian (RFC 2131 §2).
-#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned, Clone, Copy)]
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned, Clone, Copy, Debug)]
 #[repr(C)]
 pub(crate) struct RawHeader {
     pub op: u8,
@@ -370,9 +370,10 @@ impl<T: AsRef<[u8]>> Packet<T> {
         let h = self.header();
         Options {
             cur: self.options_field(),
+            hdr: Some(h),
             region: Region::Options,
-            file: if self.overload.file { &h.file } else { &[] },
-            sname: if self.overload.sname { &h.sname } else { &[] },
+            file: self.overload.file,
+            sname: self.overload.sname,
         }
     }
 
@@ -508,9 +509,13 @@ fn until_nul(b: &[u8]) -> &[u8] {
 #[derive(Debug, Clone)]
 pub struct Options<'a> {
     cur: &'a [u8],
+    /// The message head, whose `file`/`sname` follow when flagged below.
+    hdr: Option<&'a RawHeader>,
     region: Region,
-    file: &'a [u8],
-    sname: &'a [u8],
+    /// `file` still to be walked.
+    file: bool,
+    /// `sname` still to be walked.
+    sname: bool,
 }
 
 impl<'a> Options<'a> {
@@ -519,28 +524,28 @@ impl<'a> Options<'a> {
     pub fn over(bytes: &'a [u8]) -> Self {
         Options {
             cur: bytes,
+            hdr: None,
             region: Region::Options,
-            file: &[],
-            sname: &[],
+            file: false,
+            sname: false,
         }
     }
 
     fn next_region(&mut self) -> bool {
-        match self.region {
-            Region::Options if !self.file.is_empty() => {
-                self.cur = core::mem::take(&mut self.file);
-                self.region = Region::File;
-                true
-            }
-            Region::Options | Region::File if !self.sname.is_empty() => {
-                self.cur = core::mem::take(&mut self.sname);
-                self.region = Region::Sname;
-                true
-            }
-            _ => {
-                self.cur = &[];
-                false
-            }
+        self.cur = &[];
+        let Some(h) = self.hdr else {
+            return false;
+        };
+        if core::mem::take(&mut self.file) {
+            self.cur = &h.file;
+            self.region = Region::File;
+            true
+        } else if core::mem::take(&mut self.sname) {
+            self.cur = &h.sname;
+            self.region = Region::Sname;
+            true
+        } else {
+            false
         }
     }
 }
@@ -672,6 +677,7 @@ impl<'a> Ipv4List<'a> {
         Ipv4List { value }
     }
     /// Number of addresses.
+    #[inline]
     pub fn len(&self) -> usize {
         self.value.len() / 4
     }
@@ -680,6 +686,7 @@ impl<'a> Ipv4List<'a> {
         self.len() == 0
     }
     /// The addresses in order.
+    #[inline]
     pub fn iter(&self) -> Ipv4Iter<'a> {
         let inner = match self.value.as_slice() {
             Some(s) => Ipv4IterInner::Slice(s.chunks_exact(4)),

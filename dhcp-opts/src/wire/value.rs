@@ -57,6 +57,7 @@ impl<'a> OptionValue<'a> {
     }
 
     /// The value's instances, in order (empty instances included).
+    #[inline]
     pub fn fragments(&self) -> Fragments<'a> {
         Fragments {
             code: self.code,
@@ -67,6 +68,7 @@ impl<'a> OptionValue<'a> {
     }
 
     /// The value's bytes, in order.
+    #[inline]
     pub fn bytes(&self) -> Bytes<'a> {
         Bytes {
             cur: [].iter(),
@@ -75,20 +77,29 @@ impl<'a> OptionValue<'a> {
     }
 
     /// Total length in bytes.
+    #[inline(always)]
     pub fn len(&self) -> usize {
         if self.rest.is_none() {
             self.first.len().min(self.limit)
         } else {
-            self.fragments().map(<[u8]>::len).sum()
+            self.split_len()
         }
     }
 
+    /// [`OptionValue::len`] of a value spanning several instances.
+    #[inline(never)]
+    fn split_len(&self) -> usize {
+        self.fragments().map(<[u8]>::len).sum()
+    }
+
     /// True for a zero-length value.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// The value as one borrowed slice when it is a single instance.
+    #[inline]
     pub fn as_slice(&self) -> Option<&'a [u8]> {
         if self.rest.is_some() {
             return None;
@@ -141,6 +152,7 @@ impl<'a> OptionValue<'a> {
 
     /// The same value without trailing NUL bytes.
     #[must_use]
+    #[inline]
     pub fn trim_trailing_nuls(mut self) -> Self {
         if self.rest.is_none() {
             let s = self.first.get(..self.limit).unwrap_or(self.first);
@@ -177,21 +189,25 @@ impl<'a> OptionValue<'a> {
     }
 
     /// A 4-byte value as an address.
+    #[inline]
     pub fn ipv4(&self) -> Option<Ipv4Addr> {
         self.array::<4>().map(Ipv4Addr::from)
     }
 
     /// A 4-byte big-endian integer.
+    #[inline]
     pub fn u32(&self) -> Option<u32> {
         self.array::<4>().map(u32::from_be_bytes)
     }
 
     /// A 2-byte big-endian integer.
+    #[inline]
     pub fn u16(&self) -> Option<u16> {
         self.array::<2>().map(u16::from_be_bytes)
     }
 
     /// A non-empty list of addresses (length a multiple of 4).
+    #[inline]
     pub fn ipv4_list(self) -> Option<Ipv4List<'a>> {
         let n = self.len();
         (n >= 4 && n % 4 == 0).then(|| Ipv4List::new(self))
