@@ -76,6 +76,90 @@ fn parsip_split(buf: &[u8]) -> usize {
     }
 }
 
+/// ezk-sip-types: split the head with its `PullParser`, collect the lines
+/// into its `Headers`, then decode the typed headers it offers. It parses
+/// owned `Bytes`, so the input is copied first (part of the timed work).
+fn ezk_read(buf: &[u8]) -> usize {
+    use ezk_sip_types::header::typed::{
+        AuthChallenge, AuthResponse, CSeq, CallID, Contact, ContentLength, Expires, FromTo,
+        Username, Via,
+    };
+    use ezk_sip_types::msg::{Line, MessageLine, PullParser};
+    use ezk_sip_types::parse::Parse as _;
+    use ezk_sip_types::{Headers, Name};
+    let src = ezk_sip_types::_private_reexport::Bytes::copy_from_slice(buf);
+    let mut lines = PullParser::new(&src, 0);
+    let Some(Ok(first)) = lines.next() else {
+        return 0;
+    };
+    let Ok(first) = std::str::from_utf8(first) else {
+        return 0;
+    };
+    if MessageLine::parse(&src)(first).is_err() {
+        return 0;
+    }
+    let mut headers = Headers::with_capacity(16);
+    for l in lines {
+        let Some(l) = l.ok().and_then(|l| std::str::from_utf8(l).ok()) else {
+            return 0;
+        };
+        let Ok((_, line)) = Line::parse(&src, l) else {
+            return 0;
+        };
+        headers.extend([(line.name, line.value)]);
+    }
+    let mut n = 0;
+    for v in headers.get::<Vec<Via>>(Name::VIA).unwrap_or_default() {
+        n += v.params.get_val("branch").map_or(0, |b| b.len())
+            + usize::from(v.params.get("rport").is_some());
+        n += v.params.get_val("received").map_or(0, |r| r.len());
+    }
+    for name in [Name::FROM, Name::TO] {
+        if let Ok(f) = headers.get::<FromTo>(name) {
+            n += f.tag.map_or(0, |t| t.len());
+        }
+    }
+    n += headers
+        .get::<CallID>(Name::CALL_ID)
+        .map_or(0, |c| c.0.len());
+    n += headers
+        .get::<CSeq>(Name::CSEQ)
+        .map_or(0, |c| c.cseq as usize);
+    for c in headers
+        .get::<Vec<Contact>>(Name::CONTACT)
+        .unwrap_or_default()
+    {
+        n += c.params.get_val("+sip.instance").map_or(0, |i| i.len());
+        n += c
+            .params
+            .get_val("expires")
+            .and_then(|e| e.parse::<usize>().ok())
+            .unwrap_or(0);
+        n += usize::from(c.uri.uri.host_port.port.unwrap_or(0));
+    }
+    n += headers
+        .get::<Expires>(Name::EXPIRES)
+        .map_or(0, |e| e.0 as usize);
+    if let Ok(AuthResponse::Digest(d)) = headers.get::<AuthResponse>(Name::AUTHORIZATION) {
+        if let Username::Username(u) = &d.username {
+            n += u.len();
+        }
+        n += d.realm.len() + d.nonce.len() + d.uri.len() + d.response.len();
+        if let Some(q) = &d.qop_response {
+            n += q.cnonce.len() + q.nc as usize;
+        }
+    }
+    if let Ok(AuthChallenge::Digest(c)) = headers.get::<AuthChallenge>(Name::WWW_AUTHENTICATE) {
+        n += c.realm.len() + c.nonce.len() + c.qop.len() + usize::from(c.stale);
+    }
+    for name in [Name::USER_AGENT, Name::SERVER] {
+        n += headers.get_raw(&name).map(|v| v.len()).sum::<usize>();
+    }
+    n + headers
+        .get::<ContentLength>(Name::CONTENT_LENGTH)
+        .map_or(0, |c| c.0)
+}
+
 /// rsip: parse, then the typed headers it offers (Contact with quoted
 /// parameters and `nc` as hex fail there; the attempt is still timed).
 fn rsip_read(buf: &[u8]) -> usize {
@@ -202,6 +286,7 @@ fn parse_and_read(c: &mut Criterion) {
         g.bench_function("parsip_untyped_floor", |b| {
             b.iter(|| parsip_split(black_box(bytes)))
         });
+        g.bench_function("ezk_sip_types", |b| b.iter(|| ezk_read(black_box(bytes))));
         g.bench_function("rsip", |b| b.iter(|| rsip_read(black_box(bytes))));
         g.bench_function("sipmsg", |b| b.iter(|| sipmsg_read(black_box(bytes))));
         g.finish();

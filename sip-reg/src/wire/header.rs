@@ -1,6 +1,6 @@
 //! Typed, borrowed views of the header values registration needs.
 
-use super::text::{split_top, trim, unquote};
+use super::text::{split_top, trim, unquote, SplitByte};
 use super::{parse_u32, Method};
 use crate::error::DecodeError;
 
@@ -41,7 +41,7 @@ impl<'a> Params<'a> {
             if p.is_empty() {
                 return None;
             }
-            Some(match p.split_once('=') {
+            Some(match p.split_byte(b'=') {
                 Some((n, v)) => Param {
                     name: trim(n),
                     value: Some(unquote(trim(v))),
@@ -93,7 +93,7 @@ impl<'a> Uri<'a> {
     pub fn parse(s: &'a str) -> Result<Self, DecodeError> {
         let bad = DecodeError::bad("uri");
         let s = trim(s);
-        let (scheme, rest) = s.split_once(':').ok_or(bad)?;
+        let (scheme, rest) = s.split_byte(b':').ok_or(bad)?;
         if scheme.is_empty()
             || !scheme
                 .bytes()
@@ -101,13 +101,13 @@ impl<'a> Uri<'a> {
         {
             return Err(bad);
         }
-        let rest = rest.split_once('?').map_or(rest, |(a, _)| a);
-        let (hostpart_full, params) = match rest.split_once(';') {
+        let rest = rest.split_byte(b'?').map_or(rest, |(a, _)| a);
+        let (hostpart_full, params) = match rest.split_byte(b';') {
             Some((a, p)) => (a, p),
             None => (rest, ""),
         };
         let (user, hostport) = match hostpart_full.rsplit_once('@') {
-            Some((u, h)) => (Some(u.split_once(':').map_or(u, |(a, _)| a)), h),
+            Some((u, h)) => (Some(u.split_byte(b':').map_or(u, |(a, _)| a)), h),
             None => (None, hostpart_full),
         };
         let (host, port) = if hostport.starts_with('[') {
@@ -115,7 +115,7 @@ impl<'a> Uri<'a> {
             let (h, tail) = hostport.split_at_checked(end + 1).ok_or(bad)?;
             (h, tail.strip_prefix(':'))
         } else {
-            match hostport.split_once(':') {
+            match hostport.split_byte(b':') {
                 Some((h, p)) => (h, Some(p)),
                 None => (hostport, None),
             }
@@ -158,8 +158,8 @@ impl<'a> Via<'a> {
     pub fn parse(s: &'a str) -> Result<Self, DecodeError> {
         let bad = DecodeError::bad("Via");
         let s = trim(s);
-        let (proto, rest) = s.split_once(['/']).ok_or(bad)?;
-        let (version, rest) = rest.split_once('/').ok_or(bad)?;
+        let (proto, rest) = s.split_byte(b'/').ok_or(bad)?;
+        let (version, rest) = rest.split_byte(b'/').ok_or(bad)?;
         if !trim(proto).eq_ignore_ascii_case("SIP") || trim(version) != "2.0" {
             return Err(bad);
         }
@@ -167,7 +167,7 @@ impl<'a> Via<'a> {
         let split = rest.find([' ', '\t', '\r', '\n']).ok_or(bad)?;
         let (transport, rest) = rest.split_at_checked(split).ok_or(bad)?;
         let rest = trim(rest);
-        let (sent_by, params) = match rest.split_once(';') {
+        let (sent_by, params) = match rest.split_byte(b';') {
             Some((a, p)) => (trim(a), p),
             None => (rest, ""),
         };
@@ -176,7 +176,7 @@ impl<'a> Via<'a> {
             let (h, tail) = sent_by.split_at_checked(end + 1).ok_or(bad)?;
             (h, tail.strip_prefix(':'))
         } else {
-            match sent_by.split_once(':') {
+            match sent_by.split_byte(b':') {
                 Some((h, p)) => (h, Some(p)),
                 None => (sent_by, None),
             }
@@ -283,7 +283,7 @@ impl<'a> NameAddr<'a> {
             if quoted {
                 return Err(bad);
             }
-            let (uri, params) = match s.split_once(';') {
+            let (uri, params) = match s.split_byte(b';') {
                 Some((u, p)) => (trim(u), p),
                 None => (s, ""),
             };
@@ -378,7 +378,7 @@ impl<'a> Contact<'a> {
 pub(crate) fn parse_q(v: &str) -> Result<u16, DecodeError> {
     let bad = DecodeError::bad("q");
     let v = trim(v);
-    let (int, frac) = v.split_once('.').unwrap_or((v, ""));
+    let (int, frac) = v.split_byte(b'.').unwrap_or((v, ""));
     if frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad);
     }
@@ -462,7 +462,7 @@ fn scheme_and_params(s: &str) -> Result<(&str, &str), DecodeError> {
 
 fn auth_params(rest: &str) -> impl Iterator<Item = (&str, &str)> {
     split_top(rest, b',').filter_map(|p| {
-        let (n, v) = trim(p).split_once('=')?;
+        let (n, v) = trim(p).split_byte(b'=')?;
         Some((trim(n), unquote(trim(v))))
     })
 }

@@ -16,6 +16,7 @@ mod header;
 mod text;
 
 pub use header::{CSeq, Challenge, Contact, Credentials, NameAddr, Param, Params, Qop, Uri, Via};
+use text::SplitByte;
 pub(crate) use text::{split_top, trim};
 
 use crate::error::DecodeError;
@@ -333,7 +334,7 @@ fn parse_start(line: &str) -> Result<StartLine<'_>, DecodeError> {
         field: "start-line",
     };
     if let Some(rest) = line.strip_prefix("SIP/2.0 ") {
-        let (code, reason) = rest.split_once(' ').unwrap_or((rest, ""));
+        let (code, reason) = rest.split_byte(b' ').unwrap_or((rest, ""));
         if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad);
         }
@@ -446,13 +447,17 @@ impl<'a> Message<'a> {
                 }
             }
             let (field, tail) = rest.split_at_checked(end).unwrap_or((rest, ""));
-            let Some((name, value)) = field.split_once(':') else {
+            let Some((name, value)) = field.split_byte(b':') else {
                 return Err(DecodeError::Inconsistent {
                     offset,
                     field: "header",
                 });
             };
-            let name = name.trim_end_matches([' ', '\t']);
+            let name_len = name
+                .bytes()
+                .rposition(|b| !matches!(b, b' ' | b'\t'))
+                .map_or(0, |i| i + 1);
+            let name = name.get(..name_len).unwrap_or_default();
             if name.is_empty() || !name.bytes().all(is_token_byte) {
                 return Err(DecodeError::Inconsistent {
                     offset,
@@ -651,7 +656,9 @@ impl<'a> Message<'a> {
     ) -> Option<Result<u32, DecodeError>> {
         self.header(name).map(|v| {
             // Retry-After may carry a comment and parameters after the number.
-            let v = v.split([';', '(']).next().unwrap_or(v);
+            let v = memchr::memchr2(b';', b'(', v.as_bytes())
+                .and_then(|i| v.get(..i))
+                .unwrap_or(v);
             parse_u32(v, field)
         })
     }

@@ -3,7 +3,25 @@
 /// Trims SP, HT, CR and LF (folded values keep their inner line breaks, which
 /// count as whitespace everywhere, RFC 3261 §7.3.1).
 pub(crate) fn trim(s: &str) -> &str {
-    s.trim_matches([' ', '\t', '\r', '\n'])
+    let b = s.as_bytes();
+    let ws = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+    let start = b.iter().position(|c| !ws(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !ws(c)).map_or(start, |e| e + 1);
+    // Both ends sit next to ASCII bytes, hence on char boundaries.
+    s.get(start..end).unwrap_or_default()
+}
+
+/// `str::split_once` for one ASCII byte, by `memchr`.
+pub(crate) trait SplitByte {
+    /// Splits at the first `c`, which is not part of either half.
+    fn split_byte(&self, c: u8) -> Option<(&str, &str)>;
+}
+
+impl SplitByte for str {
+    fn split_byte(&self, c: u8) -> Option<(&str, &str)> {
+        let i = memchr::memchr(c, self.as_bytes())?;
+        Some((self.get(..i)?, self.get(i + 1..)?))
+    }
 }
 
 /// Splits `s` at `sep` where it is outside double quotes and `<...>`.
