@@ -18,13 +18,13 @@ work="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
-mkdir -p "$work/root"
-head -c "$((size_mib * 1024 * 1024))" /dev/urandom > "$work/root/load.bin"
-want="$(sha256sum < "$work/root/load.bin")"
+mkdir -p "$work/files"
+head -c "$((size_mib * 1024 * 1024))" /dev/urandom > "$work/files/load.bin"
+want="$(sha256sum < "$work/files/load.bin")"
 port() { echo $((20000 + RANDOM % 40000)); }
 ours="$(port)"; hpa=$((ours + 1))
-"$dialtone" tftp serve --root "$work/root" --listen "127.0.0.1:$ours" 2>/dev/null & pids+=($!)
-in.tftpd -L -s "$work/root" -a "127.0.0.1:$hpa" & pids+=($!)
+"$dialtone" tftp serve --root "$work/files" --listen "127.0.0.1:$ours" 2>/dev/null & pids+=($!)
+in.tftpd -L -s "$work/files" -a "127.0.0.1:$hpa" & pids+=($!)
 sleep 0.5
 
 # One timed download; prints milliseconds (or "fail").
