@@ -214,6 +214,24 @@ pub(crate) unsafe fn slice_mut<'a>(ptr: *mut u8, len: usize) -> Option<&'a mut [
     Some(unsafe { std::slice::from_raw_parts_mut(ptr, len) })
 }
 
+/// Borrows an optional NUL-terminated C string: `Ok(None)` for NULL,
+/// `Err(InvalidParameter)` when it is not UTF-8.
+///
+/// # Safety
+/// `p` is NULL or a NUL-terminated string valid for `'a`.
+pub(crate) unsafe fn opt_c_str<'a>(
+    p: *const std::ffi::c_char,
+) -> Result<Option<&'a str>, dialtone_result> {
+    if p.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: non-NULL and NUL-terminated per the contract.
+    let s = unsafe { std::ffi::CStr::from_ptr(p) };
+    s.to_str()
+        .map(Some)
+        .map_err(|_| dialtone_result::InvalidParameter)
+}
+
 /// Writes an out-parameter when it is non-NULL.
 ///
 /// # Safety

@@ -411,14 +411,13 @@ pub struct dialtone_sccp_register {
     pub load_name: *const std::ffi::c_char,
 }
 
+/// A C string argument where NULL means empty; `None` when not UTF-8.
+///
 /// # Safety
 /// `p` is NULL or a NUL-terminated string.
 unsafe fn c_str<'a>(p: *const std::ffi::c_char) -> Option<&'a str> {
-    if p.is_null() {
-        return Some("");
-    }
     // SAFETY: per the contract.
-    unsafe { std::ffi::CStr::from_ptr(p) }.to_str().ok()
+    unsafe { crate::opt_c_str(p) }.ok().map(|s| s.unwrap_or(""))
 }
 
 /// Writes an encoded message into the caller's buffer, or reports the size.

@@ -1,7 +1,7 @@
 //! SIP registration from C: the registering user agent
 //! (`dialtone_sip_reg::ua::UserAgent`) behind an opaque handle. IPv4 only.
 
-use std::ffi::{c_char, CStr};
+use std::ffi::c_char;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
@@ -190,14 +190,8 @@ type UaHandle = Handle<UserAgent>;
 /// # Safety
 /// `p` is NULL or a valid NUL-terminated string.
 unsafe fn opt_str(p: *const c_char) -> Result<Option<String>, dialtone_result> {
-    if p.is_null() {
-        return Ok(None);
-    }
-    // SAFETY: non-NULL and NUL-terminated per the contract.
-    let s = unsafe { CStr::from_ptr(p) };
-    s.to_str()
-        .map(|s| Some(s.to_string()))
-        .map_err(|_| dialtone_result::InvalidParameter)
+    // SAFETY: per the contract.
+    unsafe { crate::opt_c_str(p) }.map(|s| s.map(str::to_owned))
 }
 
 /// Creates a user agent that starts registering at `now_ms`.
