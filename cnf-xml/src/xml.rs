@@ -524,7 +524,8 @@ pub struct Reader<'a> {
     pos: usize,
     mode: Mode,
     limits: Limits,
-    stack: [(u32, u32); MAX_DEPTH_CAP],
+    /// Names of the open elements.
+    stack: [&'a str; MAX_DEPTH_CAP],
     depth: usize,
     ns: [(u32, u32, u16); MAX_NS],
     ns_len: usize,
@@ -536,6 +537,11 @@ pub struct Reader<'a> {
     pending: Option<Event<'a>>,
     closing_to: Option<usize>,
     error: bool,
+    /// Input over the size limit (reported by the first call).
+    too_large: bool,
+    /// Something is queued or pending (repairs, an event, auto-closes, an error): the next
+    /// call takes the careful path. Clear means the next call reads a token right away.
+    slow: bool,
 }
 
 /// A compact error (kind and offset) returned by [`Reader::next_raw`]; turn it into an
@@ -555,30 +561,42 @@ struct AttrScan {
     colon: bool,
 }
 
-#[inline]
-fn is_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+/// Byte classes of the scanners (one table lookup per byte instead of a chain of compares).
+const C_NAME_END: u8 = 1;
+const C_WS: u8 = 2;
+/// `<`, `&`, `>`: where a run of character data needs a closer look.
+const C_TEXT_STOP: u8 = 4;
+const C_COLON: u8 = 8;
+/// Every byte but the four whitespace characters.
+const C_NOT_WS: u8 = 16;
+
+static CLASS: [u8; 256] = {
+    let mut t = [C_NOT_WS; 256];
+    t[b' ' as usize] = C_WS | C_NAME_END;
+    t[b'\t' as usize] = C_WS | C_NAME_END;
+    t[b'\r' as usize] = C_WS | C_NAME_END;
+    t[b'\n' as usize] = C_WS | C_NAME_END;
+    let ends = b"/>=<\"'?!&;";
+    let mut k = 0;
+    while k < ends.len() {
+        t[ends[k] as usize] |= C_NAME_END;
+        k += 1;
+    }
+    t[b'<' as usize] |= C_TEXT_STOP;
+    t[b'&' as usize] |= C_TEXT_STOP;
+    t[b'>' as usize] |= C_TEXT_STOP;
+    t[b':' as usize] |= C_COLON;
+    t
+};
+
+#[inline(always)]
+fn class(b: u8) -> u8 {
+    CLASS[usize::from(b)]
 }
 
-/// Bytes that end a name.
 #[inline]
-fn ends_name(b: u8) -> bool {
-    matches!(
-        b,
-        b' ' | b'\t'
-            | b'\r'
-            | b'\n'
-            | b'/'
-            | b'>'
-            | b'='
-            | b'<'
-            | b'"'
-            | b'\''
-            | b'?'
-            | b'!'
-            | b'&'
-            | b';'
-    )
+fn is_ws(b: u8) -> bool {
+    class(b) & C_WS != 0
 }
 
 #[inline]
@@ -586,37 +604,39 @@ fn name_start_ok(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_' || b == b':' || b >= 0x80
 }
 
+#[inline(always)]
 fn scan_name(b: &[u8], start: usize) -> usize {
-    let mut i = start;
-    while let Some(&c) = b.get(i) {
-        if ends_name(c) {
-            break;
-        }
-        i += 1;
-    }
-    i
+    let rest = b.get(start..).unwrap_or(&[]);
+    start
+        + rest
+            .iter()
+            .position(|&c| class(c) & C_NAME_END != 0)
+            .unwrap_or(rest.len())
 }
 
 /// [`scan_name`] that also says whether the name holds a colon.
 #[inline(always)]
 fn scan_name_colon(b: &[u8], start: usize) -> (usize, bool) {
-    let mut i = start;
-    let mut colon = false;
-    while let Some(&c) = b.get(i) {
-        if ends_name(c) {
-            break;
-        }
-        colon |= c == b':';
-        i += 1;
-    }
-    (i, colon)
+    let rest = b.get(start..).unwrap_or(&[]);
+    let mut acc = 0u8;
+    let n = rest
+        .iter()
+        .position(|&c| {
+            let k = class(c);
+            acc |= k;
+            k & C_NAME_END != 0
+        })
+        .unwrap_or(rest.len());
+    (start + n, acc & C_COLON != 0)
 }
 
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while b.get(i).is_some_and(|&c| is_ws(c)) {
-        i += 1;
-    }
-    i
+#[inline(always)]
+fn skip_ws(b: &[u8], i: usize) -> usize {
+    let rest = b.get(i..).unwrap_or(&[]);
+    i + rest
+        .iter()
+        .position(|&c| class(c) & C_WS == 0)
+        .unwrap_or(rest.len())
 }
 
 /// Scans one attribute starting at `i` (leading whitespace allowed). `Ok(None)` at the end of
@@ -641,15 +661,20 @@ fn scan_attr(b: &[u8], i: usize, lenient: bool) -> Result<Option<AttrScan>, (Err
     };
     let vstart = j + 1;
     let rest = b.get(vstart..).unwrap_or(&[]);
-    let Some(rel) = memchr::memchr(q, rest) else {
+    let Some(rel) = memchr::memchr2(q, b'<', rest) else {
         return Err((ErrorKind::BadAttributeValue, j));
     };
+    if rest.get(rel) == Some(&b'<') {
+        // A '<' in the value, or no closing quote at all.
+        return Err(if memchr::memchr(q, rest).is_some() {
+            (ErrorKind::BareLessThan, vstart)
+        } else {
+            (ErrorKind::BadAttributeValue, j)
+        });
+    }
     let vend = vstart + rel;
     let after = vend + 1;
     let value = b.get(vstart..vend).unwrap_or(&[]);
-    if memchr::memchr(b'<', value).is_some() {
-        return Err((ErrorKind::BareLessThan, vstart));
-    }
     match b.get(after) {
         None => {}
         Some(&c) if is_ws(c) || matches!(c, b'/' | b'>' | b'?') => {}
@@ -799,13 +824,6 @@ fn unescape_attr(raw: &str) -> alloc::borrow::Cow<'_, str> {
     }
 }
 
-fn span(s: usize, e: usize) -> (u32, u32) {
-    (
-        u32::try_from(s).unwrap_or(u32::MAX),
-        u32::try_from(e).unwrap_or(u32::MAX),
-    )
-}
-
 impl<'a> Reader<'a> {
     /// A reader over `src`. Input larger than the limit fails on the first event.
     #[must_use]
@@ -817,7 +835,7 @@ impl<'a> Reader<'a> {
             pos: 0,
             mode: config.mode,
             limits,
-            stack: [(0, 0); MAX_DEPTH_CAP],
+            stack: [""; MAX_DEPTH_CAP],
             depth: 0,
             ns: [(0, 0, 0); MAX_NS],
             ns_len: 0,
@@ -828,6 +846,8 @@ impl<'a> Reader<'a> {
             pending: None,
             closing_to: None,
             error: false,
+            too_large: src.len() > limits.max_input,
+            slow: src.len() > limits.max_input,
         };
         if src.starts_with('\u{feff}') {
             r.pos = 3;
@@ -897,8 +917,8 @@ impl<'a> Reader<'a> {
         };
         let first = self.depth.saturating_sub(PATH_KEEP);
         for (k, i) in (first..self.depth).enumerate() {
-            if let (Some(slot), Some(&(s, e))) = (p.names.get_mut(k), self.stack.get(i)) {
-                *slot = self.src.get(s as usize..e as usize).unwrap_or("");
+            if let (Some(slot), Some(&name)) = (p.names.get_mut(k), self.stack.get(i)) {
+                *slot = name;
                 p.kept += 1;
             }
         }
@@ -929,6 +949,7 @@ impl<'a> Reader<'a> {
         self.pending = None;
         self.closing_to = None;
         self.error = false;
+        self.slow = self.too_large;
     }
 
     /// True when a restore is safe (nothing queued).
@@ -939,6 +960,7 @@ impl<'a> Reader<'a> {
 
     fn err(&mut self, kind: ErrorKind, at: usize) -> Fail {
         self.error = true;
+        self.slow = true;
         Fail { kind, at }
     }
 
@@ -966,6 +988,7 @@ impl<'a> Reader<'a> {
         if let Some(slot) = self.repairs.get_mut(self.nrep) {
             *slot = Some(Repair { kind, offset });
             self.nrep += 1;
+            self.slow = true;
         }
     }
 
@@ -983,7 +1006,7 @@ impl<'a> Reader<'a> {
         self.depth
             .checked_sub(1)
             .and_then(|d| self.stack.get(d))
-            .and_then(|&(s, e)| self.src.get(s as usize..e as usize))
+            .copied()
             .unwrap_or("")
     }
 
@@ -1026,29 +1049,40 @@ impl<'a> Reader<'a> {
     /// As `next_event`; convert with [`error`](Self::error).
     #[inline(always)]
     pub fn next_raw(&mut self) -> Result<Option<Event<'a>>, Fail> {
+        if self.slow {
+            if let Some(r) = self.next_queued() {
+                return r;
+            }
+        }
+        // Every failure goes through `err`, which marks the reader failed.
+        self.read_token()
+    }
+
+    /// The careful path: queued repairs, a pending event, a failed reader, auto-closes.
+    /// `None` when nothing is queued any more (the flag is cleared).
+    #[inline(never)]
+    fn next_queued(&mut self) -> Option<Result<Option<Event<'a>>, Fail>> {
         if self.nrep > 0 {
-            return Ok(self.take_repair());
+            return Some(Ok(self.take_repair()));
         }
         if let Some(ev) = self.pending.take() {
-            return Ok(Some(ev));
+            return Some(Ok(Some(ev)));
         }
         if self.error {
-            return Err(self.err(ErrorKind::UnexpectedEof, self.src.len()));
+            return Some(Err(self.err(ErrorKind::UnexpectedEof, self.src.len())));
         }
         if let Some(target) = self.closing_to {
             if self.depth > target {
-                return Ok(Some(self.auto_close(self.pos)));
+                let at = self.pos;
+                return Some(Ok(Some(self.auto_close(at))));
             }
             self.closing_to = None;
         }
-        if self.src.len() > self.limits.max_input {
-            return Err(self.err(ErrorKind::TooLarge, 0));
+        if self.too_large {
+            return Some(Err(self.err(ErrorKind::TooLarge, 0)));
         }
-        let r = self.read_token();
-        if r.is_err() {
-            self.error = true;
-        }
-        r
+        self.slow = false;
+        None
     }
 
     fn auto_close(&mut self, at: usize) -> Event<'a> {
@@ -1077,10 +1111,7 @@ impl<'a> Reader<'a> {
         if c != b'<' {
             // Fast path: whitespace up to the next tag (line ends, indentation).
             if is_ws(c) {
-                let mut k = self.pos + 1;
-                while b.get(k).is_some_and(|&x| is_ws(x)) {
-                    k += 1;
-                }
+                let k = skip_ws(b, self.pos + 1);
                 if b.get(k) == Some(&b'<') {
                     let raw = self.src.get(self.pos..k).unwrap_or("");
                     self.pos = k;
@@ -1149,20 +1180,23 @@ impl<'a> Reader<'a> {
         let b = self.src.as_bytes();
         let mut i = scan_from;
         // Fast path: short runs (indentation, values) end at '<' within a few bytes.
-        let mut short_end = None;
-        let mut all_ws = start == scan_from;
-        for (k, &c) in b.get(i..).unwrap_or(&[]).iter().take(32).enumerate() {
-            match c {
-                b'<' => {
-                    short_end = Some(i + k);
-                    break;
+        let mut acc = if start == scan_from { 0 } else { C_NOT_WS };
+        let short = b.get(i..).unwrap_or(&[]);
+        let short = short.get(..64).unwrap_or(short);
+        let short_end = short
+            .iter()
+            .position(|&c| {
+                let k = class(c);
+                if k & C_TEXT_STOP != 0 {
+                    return true;
                 }
-                b'&' | b'>' => break,
-                c => all_ws &= is_ws(c),
-            }
-        }
+                acc |= k;
+                false
+            })
+            .filter(|&k| short.get(k) == Some(&b'<'))
+            .map(|k| i + k);
         let (end, ws) = if let Some(e) = short_end {
-            (e, all_ws)
+            (e, acc & C_NOT_WS == 0)
         } else {
             let end = loop {
                 let rest = b.get(i..).unwrap_or(&[]);
@@ -1264,6 +1298,8 @@ impl<'a> Reader<'a> {
         let mut any_prefixed_attr = false;
         let mut ns_decls = false;
         let lenient = self.mode == Mode::Lenient;
+        // Names of the attributes read so far (the first few), for the duplicate check.
+        let mut seen: [&[u8]; 8] = [&[]; 8];
         let (attrs_end, empty) = loop {
             let j = skip_ws(b, i);
             match b.get(j) {
@@ -1307,21 +1343,35 @@ impl<'a> Reader<'a> {
                                 any_prefixed_attr = true;
                             }
                             // duplicates
-                            let mut k = attrs_start;
-                            while let Ok(Some(prev)) = scan_attr(b, k, lenient) {
-                                if prev.name.0 >= a.name.0 {
-                                    break;
+                            let dup = if count <= seen.len() {
+                                let earlier = seen.get(..count - 1).unwrap_or(&[]);
+                                let d = earlier.contains(&an);
+                                if let Some(slot) = seen.get_mut(count - 1) {
+                                    *slot = an;
                                 }
-                                if b.get(prev.name.0..prev.name.1) == Some(an) {
-                                    let attribute = self.src.get(a.name.0..a.name.1).unwrap_or("");
-                                    self.violation(
-                                        ErrorKind::DuplicateAttribute,
-                                        RepairKind::DuplicateAttribute { attribute },
-                                        a.name.0,
-                                    )?;
-                                    break;
+                                d
+                            } else {
+                                let mut k = attrs_start;
+                                let mut d = false;
+                                while let Ok(Some(prev)) = scan_attr(b, k, lenient) {
+                                    if prev.name.0 >= a.name.0 {
+                                        break;
+                                    }
+                                    if b.get(prev.name.0..prev.name.1) == Some(an) {
+                                        d = true;
+                                        break;
+                                    }
+                                    k = prev.next;
                                 }
-                                k = prev.next;
+                                d
+                            };
+                            if dup {
+                                let attribute = self.src.get(a.name.0..a.name.1).unwrap_or("");
+                                self.violation(
+                                    ErrorKind::DuplicateAttribute,
+                                    RepairKind::DuplicateAttribute { attribute },
+                                    a.name.0,
+                                )?;
                             }
                             i = a.next;
                         }
@@ -1342,7 +1392,7 @@ impl<'a> Reader<'a> {
         // push first so declarations on this element are in scope for its own names
         let d = self.depth;
         if let Some(slot) = self.stack.get_mut(d) {
-            *slot = span(name_start, name_end);
+            *slot = name;
         }
         self.depth += 1;
         if self.phase == Phase::Prolog {
@@ -1393,6 +1443,17 @@ impl<'a> Reader<'a> {
         let b = self.src.as_bytes();
         let lt = self.pos;
         let ns = lt + 2;
+        // Fast path: `</top>`, the end tag of the open element, written tightly.
+        if let Some(&top) = self.depth.checked_sub(1).and_then(|d| self.stack.get(d)) {
+            let ne = ns + top.len();
+            if !top.is_empty() && b.get(ne) == Some(&b'>') && b.get(ns..ne) == Some(top.as_bytes())
+            {
+                self.pos = ne + 1;
+                self.pop();
+                self.last_end = Some((ns, ne));
+                return Ok(Some(self.emit(Event::End(top))));
+            }
+        }
         let ne = scan_name(b, ns);
         let j = skip_ws(b, ne);
         match b.get(j) {
@@ -1415,12 +1476,8 @@ impl<'a> Reader<'a> {
         }
         self.pos = self.pos.max(j) + 1;
         let name = self.src.get(ns..ne).unwrap_or("");
-        let top_b = self
-            .depth
-            .checked_sub(1)
-            .and_then(|d| self.stack.get(d))
-            .and_then(|&(s, e)| b.get(s as usize..e as usize));
-        if top_b == Some(name.as_bytes()) {
+        let top_b = self.depth.checked_sub(1).and_then(|d| self.stack.get(d));
+        if top_b == Some(&name) {
             self.pop();
             self.last_end = Some((ns, ne));
             return Ok(Some(self.emit(Event::End(name))));
@@ -1435,13 +1492,13 @@ impl<'a> Reader<'a> {
         }
         // Lenient recovery.
         // 1. Matches an element further out: close the ones in between.
-        let deeper = (0..self.depth).rev().find(|&d| {
-            let (s, e) = self.stack[d];
-            self.src.get(s as usize..e as usize) == Some(name)
-        });
+        let deeper = (0..self.depth)
+            .rev()
+            .find(|&d| self.stack.get(d).is_some_and(|&n| n == name));
         if let Some(d) = deeper {
             // close everything above d (with repairs), then d itself normally
             self.closing_to = Some(d + 1);
+            self.slow = true;
             // rewind so the end tag is read again once the inner elements are closed
             self.pos = lt;
             return Ok(Some(self.auto_close(lt)));
