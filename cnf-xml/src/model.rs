@@ -126,19 +126,102 @@ impl<'a> Item<'a> for Value<'a> {
 }
 
 /// A generic element kept whole (e.g. `vendorConfig`, whose children are model-specific).
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct Generic<'a>(pub Element<'a>);
+///
+/// A parsed one is kept as its source text ([`Node::Raw`]) and read into an [`Element`] on
+/// demand; [`element_mut`](Self::element_mut) and [`set`](Self::set) turn it into a tree.
+/// Equality is by content, whichever form each side is in.
+#[derive(Clone, Debug, Default)]
+pub struct Generic<'a> {
+    /// The source text while kept as read (then `tree` is unused).
+    raw: Option<&'a str>,
+    tree: Element<'a>,
+}
+
+impl PartialEq for Generic<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self.raw, other.raw) {
+            (Some(a), Some(b)) if a == b => true,
+            (None, None) => self.tree == other.tree,
+            _ => self.element() == other.element(),
+        }
+    }
+}
+
+impl Eq for Generic<'_> {}
+
+impl<'a> From<Element<'a>> for Generic<'a> {
+    fn from(tree: Element<'a>) -> Self {
+        Generic { raw: None, tree }
+    }
+}
 
 impl<'a> Generic<'a> {
+    /// An empty element named `name`.
+    pub fn new(name: impl Into<Cow<'a, str>>) -> Self {
+        Element::new(name).into()
+    }
+
+    /// The element (read from the source text on each call while it is kept raw).
+    #[must_use]
+    pub fn element(&self) -> Cow<'_, Element<'a>> {
+        match self.raw {
+            Some(s) => Cow::Owned(crate::tree::parse_raw(s).unwrap_or_default()),
+            None => Cow::Borrowed(&self.tree),
+        }
+    }
+
+    /// The element as a tree, for changes (a raw element is read once and kept as a tree).
+    pub fn element_mut(&mut self) -> &mut Element<'a> {
+        if let Some(s) = self.raw.take() {
+            self.tree = crate::tree::parse_raw(s).unwrap_or_default();
+        }
+        &mut self.tree
+    }
+
+    /// The source text while the element is kept as read.
+    #[must_use]
+    pub fn raw(&self) -> Option<&'a str> {
+        self.raw
+    }
+
     /// Trimmed text of the first child named `name`.
     #[must_use]
     pub fn get(&self, name: &str) -> Option<Cow<'_, str>> {
-        self.0.child_text(name)
+        match self.raw {
+            None => self.tree.child_text(name),
+            Some(_) => {
+                let e = self.element().into_owned();
+                let c = e.children.into_iter().find_map(|n| match n {
+                    Node::Element(c) if c.name == name => Some(c),
+                    _ => None,
+                })?;
+                let mut texts = c.children.into_iter().filter_map(|n| match n {
+                    Node::Text(t) => Some(t),
+                    _ => None,
+                });
+                let first = texts.next().unwrap_or(Cow::Borrowed(""));
+                let text = match texts.next() {
+                    None => first,
+                    Some(second) => {
+                        let mut s = String::from(first);
+                        s.push_str(&second);
+                        texts.for_each(|t| s.push_str(&t));
+                        Cow::Owned(s)
+                    }
+                };
+                Some(match text {
+                    Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
+                    Cow::Owned(o) => Cow::Owned(String::from(o.trim())),
+                })
+            }
+        }
     }
+
     /// Sets (replacing the first) or appends a leaf child `name` with `value`.
     pub fn set(&mut self, name: &'a str, value: impl Into<Cow<'a, str>>) {
         let value = value.into();
-        for n in &mut self.0.children {
+        let this = self.element_mut();
+        for n in &mut this.children {
             if let Node::Element(e) = n {
                 if e.name == name {
                     e.children.clear();
@@ -147,8 +230,7 @@ impl<'a> Generic<'a> {
                 }
             }
         }
-        self.0
-            .children
+        this.children
             .push(Node::Element(Element::leaf(name, value)));
     }
 }
@@ -156,11 +238,31 @@ impl<'a> Generic<'a> {
 impl<'a> Item<'a> for Generic<'a> {
     const NEEDS_MARK: bool = false;
     fn parse(p: &mut Parser<'a>, tag: &StartTag<'a>, empty: bool) -> Result<Option<Self>, Stop> {
-        Ok(Some(Generic(p.element(tag, empty)?)))
+        Ok(Some(match p.element_node(tag, empty)? {
+            Node::Raw(s) => Generic {
+                raw: Some(s),
+                tree: Element::default(),
+            },
+            Node::Element(e) => e.into(),
+            _ => Generic::default(),
+        }))
     }
     fn write<W: fmt::Write>(&self, name: &str, out: &mut Out<'_, W>, depth: usize) -> fmt::Result {
-        crate::tree::write_element_named(&self.0, name, out, depth)
+        match self.raw {
+            Some(s) if raw_is_named(s, name) => out.raw(s),
+            Some(_) => crate::tree::write_element_named(&self.element(), name, out, depth),
+            None => crate::tree::write_element_named(&self.tree, name, out, depth),
+        }
     }
+}
+
+/// True when the element source `raw` starts with the tag `<name`.
+fn raw_is_named(raw: &str, name: &str) -> bool {
+    raw.strip_prefix('<')
+        .and_then(|r| r.strip_prefix(name))
+        .and_then(|r| r.bytes().next())
+        .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>'))
+        || name.is_empty()
 }
 
 /// `loadInformation` / `loadInformationN model="..."` (`cnf-xml.md` §5, §6).
@@ -438,6 +540,9 @@ fn push_extra<'a, C: Container<'a>>(c: &mut C, node: Node<'a>) {
 /// Text beside child elements; merged with a text just before it (the writer could not
 /// keep them apart).
 fn push_text_extra<'a, C: Container<'a>>(c: &mut C, v: Cow<'a, str>) {
+    if v.is_empty() {
+        return;
+    }
     if let Some(&Slot(EXTRA, i)) = c.layout().last() {
         if let Some(Node::Text(prev)) = c.extras_mut().get_mut(usize::from(i)) {
             prev.to_mut().push_str(&v);
@@ -465,8 +570,8 @@ fn child<'a, C: Container<'a>>(
             p.reset(m);
         }
     }
-    let e = p.element(t, empty)?;
-    push_extra(c, Node::Element(e));
+    let n = p.element_node(t, empty)?;
+    push_extra(c, n);
     Ok(())
 }
 
@@ -1308,6 +1413,50 @@ mod tests {
         assert_eq!(
             out,
             "<device><versionStamp kind=\"x\">1</versionStamp><a/><deviceProtocol>SIP<!-- c --></deviceProtocol><deviceProtocol>SCCP</deviceProtocol></device>"
+        );
+    }
+
+    #[test]
+    fn unmodelled_elements_are_kept_as_source_text_unless_repaired() {
+        let xml = "<device><srstInfo uuid=\"{1}\">\n  <name>Disable</name>\n</srstInfo>\
+            <vendorConfig><garp>1</garp><pcPort> 0 </pcPort></vendorConfig></device>";
+        let doc = Document::parse(xml, XmlConfig::strict()).unwrap();
+        assert_eq!(
+            doc.config.extras,
+            [Node::Raw(
+                "<srstInfo uuid=\"{1}\">\n  <name>Disable</name>\n</srstInfo>"
+            )]
+        );
+        // Equal by content to the tree it reads as.
+        let tree = doc.config.extras[0].element().unwrap().into_owned();
+        assert_eq!(tree.attr("uuid"), Some("{1}"));
+        assert_eq!(doc.config.extras[0], Node::Element(tree));
+        let vendor = doc.config.vendor_config.as_ref().unwrap();
+        assert!(vendor.raw().is_some());
+        assert_eq!(vendor.get("garp").as_deref(), Some("1"));
+        assert_eq!(vendor.get("pcPort").as_deref(), Some("0"));
+        assert_eq!(vendor.get("absent"), None);
+        // Written back verbatim.
+        let out = doc.to_xml(Style::default().with_declaration(false));
+        assert!(out.contains("<srstInfo uuid=\"{1}\">\n  <name>Disable</name>\n</srstInfo>"));
+        // A change turns it into a tree; content equality still holds with a raw copy.
+        let mut changed = doc.clone();
+        let v = changed.config.vendor_config.as_mut().unwrap();
+        v.set("garp", "1");
+        assert!(v.raw().is_none());
+        assert_eq!(changed.config.vendor_config, doc.config.vendor_config);
+        let v = changed.config.vendor_config.as_mut().unwrap();
+        v.set("garp", "0");
+        assert_ne!(changed.config.vendor_config, doc.config.vendor_config);
+
+        // A repaired element is read into a tree, and written repaired.
+        let bad = "<device><capfList><capf><x></capf></capfList></device>";
+        let doc = Document::parse(bad, XmlConfig::lenient()).unwrap();
+        assert!(matches!(doc.config.extras[0], Node::Element(_)));
+        let out = doc.to_xml(Style::default().with_indent("").with_newline(""));
+        assert!(
+            out.contains("<capfList><capf><x/></capf></capfList>"),
+            "{out}"
         );
     }
 

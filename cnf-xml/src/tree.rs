@@ -6,7 +6,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::xml::{self, Config as XmlConfig, Event, Reader, Repair, StartTag, XmlError};
+use crate::xml::{
+    self, Config as XmlConfig, Event, Limits, Reader, Repair, RepairKind, StartTag, XmlError,
+};
 
 /// One attribute, decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,16 +41,77 @@ pub struct Element<'a> {
 }
 
 /// A node of the generic tree.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Equality is by content: an element kept as [`Node::Raw`] source text equals the
+/// [`Node::Element`] it reads as.
+#[derive(Clone, Debug)]
 pub enum Node<'a> {
     /// An element.
     Element(Element<'a>),
+    /// An element kept as its source text, from its `<` to the `>` of its end tag, written
+    /// back verbatim. The typed model keeps the elements it does not model this way (one
+    /// slice instead of a tree); [`Node::element`] reads it. [`Tree::parse`] never makes one.
+    Raw(&'a str),
     /// Character data (CDATA included), decoded.
     Text(Cow<'a, str>),
     /// A comment.
     Comment(Cow<'a, str>),
     /// A processing instruction: target and content.
     Pi(Cow<'a, str>, Cow<'a, str>),
+}
+
+impl<'a> Node<'a> {
+    /// The element of an [`Element`](Node::Element) or [`Raw`](Node::Raw) node (a raw one is
+    /// read on each call); `None` for other nodes.
+    #[must_use]
+    pub fn element(&self) -> Option<Cow<'_, Element<'a>>> {
+        match self {
+            Node::Element(e) => Some(Cow::Borrowed(e)),
+            Node::Raw(s) => parse_raw(s).map(Cow::Owned),
+            _ => None,
+        }
+    }
+}
+
+impl PartialEq for Node<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Node::Text(a), Node::Text(b)) | (Node::Comment(a), Node::Comment(b)) => a == b,
+            (Node::Pi(a, b), Node::Pi(c, d)) => a == c && b == d,
+            (Node::Element(a), Node::Element(b)) => a == b,
+            (Node::Raw(a), Node::Raw(b)) if a == b => true,
+            (Node::Raw(_) | Node::Element(_), Node::Raw(_) | Node::Element(_)) => {
+                match (self.element(), other.element()) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Node<'_> {}
+
+/// Reads the source text of one element (as kept in [`Node::Raw`]) into an [`Element`]:
+/// lenient, without limits beyond the tokenizer's depth cap (the text was read once already).
+#[must_use]
+pub fn parse_raw(raw: &str) -> Option<Element<'_>> {
+    let limits = Limits {
+        max_input: usize::MAX,
+        max_depth: xml::MAX_DEPTH_CAP,
+        max_attributes: usize::MAX,
+    };
+    let config = XmlConfig::lenient().with_limits(limits);
+    let mut p = Parser::new(raw, config);
+    loop {
+        match p.next() {
+            Ok(Some(Event::Start(t))) => return p.element(&t, false).ok(),
+            Ok(Some(Event::Empty(t))) => return p.element(&t, true).ok(),
+            Ok(Some(_)) => {}
+            Ok(None) | Err(Stop) => return None,
+        }
+    }
 }
 
 impl<'a> Element<'a> {
@@ -77,7 +140,8 @@ impl<'a> Element<'a> {
             .map(|a| &*a.value)
     }
 
-    /// Child elements.
+    /// Child elements ([`Node::Raw`] children, which only the typed model makes, are not
+    /// included: read them with [`Node::element`]).
     pub fn elements(&self) -> impl Iterator<Item = &Element<'a>> {
         self.children.iter().filter_map(|n| match n {
             Node::Element(e) => Some(e),
@@ -269,6 +333,7 @@ pub fn write_node<W: fmt::Write>(
 ) -> fmt::Result {
     match node {
         Node::Element(e) => write_element(e, out, depth),
+        Node::Raw(s) => out.raw(s),
         Node::Text(t) => out.text(t),
         Node::Comment(c) => {
             out.raw("<!--")?;
@@ -432,6 +497,58 @@ impl<'a> Parser<'a> {
         self.repairs.truncate(m.repairs);
     }
 
+    /// Reads the rest of an element whose start tag was `tag` as a [`Node::Raw`] slice of
+    /// the source when it needed no repair (the usual case: no tree is built), else as a
+    /// [`Node::Element`].
+    ///
+    /// # Errors
+    /// [`Stop`] (see [`take_error`](Self::take_error)).
+    pub fn element_node(&mut self, tag: &StartTag<'a>, empty: bool) -> Result<Node<'a>, Stop> {
+        let src = self.r.source();
+        let lt = (tag.name().as_ptr() as usize)
+            .wrapping_sub(src.as_ptr() as usize)
+            .wrapping_sub(1);
+        if let Some(m) = self.mark() {
+            if !empty {
+                let mut depth = 1usize;
+                while let Some(ev) = self.next()? {
+                    match ev {
+                        Event::Start(_) => depth += 1,
+                        Event::End(_) => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            // Repairs of the start tag were collected just before it; those of the content
+            // after it. Only an undeclared prefix leaves the text as it reads.
+            let harmless = |r: &Repair<'_>| matches!(r.kind, RepairKind::UndeclaredPrefix { .. });
+            let clean = self
+                .repairs
+                .iter()
+                .rev()
+                .take_while(|r| r.offset >= lt)
+                .all(harmless)
+                && self
+                    .repairs
+                    .get(m.repairs..)
+                    .unwrap_or(&[])
+                    .iter()
+                    .all(harmless);
+            if clean && self.r.can_checkpoint() && src.as_bytes().get(lt) == Some(&b'<') {
+                if let Some(raw) = src.get(lt..self.r.offset()) {
+                    return Ok(Node::Raw(raw));
+                }
+            }
+            self.reset(m);
+        }
+        Ok(Node::Element(self.element(tag, empty)?))
+    }
+
     /// Decoded attributes of a tag (empty vector without allocation when there are none).
     #[must_use]
     pub fn attrs(tag: &StartTag<'a>) -> Vec<Attr<'a>> {
@@ -528,6 +645,10 @@ pub fn is_ws(s: &str) -> bool {
 }
 
 fn push_text<'a>(children: &mut Vec<Node<'a>>, t: Cow<'a, str>) {
+    if t.is_empty() {
+        // Nothing to keep (an empty CDATA section): it would be written as nothing at all.
+        return;
+    }
     if let Some(Node::Text(prev)) = children.last_mut() {
         prev.to_mut().push_str(&t);
     } else {
@@ -616,7 +737,10 @@ fn infoset_node(n: &Node<'_>, out: &mut Vec<String>) {
             out.push(s);
             // Whitespace-only text is ignorable (indentation), wherever it occurs; text
             // beside child elements is compared trimmed.
-            let has_el = e.children.iter().any(|c| matches!(c, Node::Element(_)));
+            let has_el = e
+                .children
+                .iter()
+                .any(|c| matches!(c, Node::Element(_) | Node::Raw(_)));
             for c in &e.children {
                 match c {
                     Node::Text(t) if is_ws(t) => continue,
@@ -627,6 +751,11 @@ fn infoset_node(n: &Node<'_>, out: &mut Vec<String>) {
                 }
             }
             out.push(format!("</{}", e.name));
+        }
+        Node::Raw(_) => {
+            if let Some(e) = n.element() {
+                infoset_node(&Node::Element(e.into_owned()), out);
+            }
         }
         Node::Text(t) => out.push(format!("T{:?}", t.replace("\r\n", "\n"))),
         Node::Comment(c) => out.push(format!("!{c:?}")),

@@ -119,15 +119,17 @@ fn model(u: &mut Unstructured<'_>) -> Result<Document<'static>> {
         c.sip_profile = Some(profile);
     }
     if bool::arbitrary(u)? {
-        let mut v = Generic(Element::new("vendorConfig"));
+        let mut v = Generic::new("vendorConfig");
         for _ in 0..u.int_in_range(0..=6)? {
             let n = name(u)?;
             let t = text(u)?;
-            v.0.children.push(Node::Element(if t.is_empty() {
-                Element::new(n)
-            } else {
-                Element::leaf(n, t)
-            }));
+            v.element_mut()
+                .children
+                .push(Node::Element(if t.is_empty() {
+                    Element::new(n)
+                } else {
+                    Element::leaf(n, t)
+                }));
         }
         c.vendor_config = Some(v);
     }
