@@ -589,7 +589,7 @@ fn parse_container<'a, C: Container<'a>>(
     c.layout_mut()
         .reserve(usize::from(C::nfields()).min(24) + 2);
     loop {
-        let Some(ev) = p.next()? else {
+        let Some(ev) = p.next_skip_ws()? else {
             return Ok(c);
         };
         match ev {

@@ -467,6 +467,17 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// [`next`](Self::next) for callers that ignore whitespace-only text between
+    /// elements: such text right before a tag is not reported.
+    ///
+    /// # Errors
+    /// As `next`.
+    #[inline]
+    pub fn next_skip_ws(&mut self) -> Result<Option<Event<'a>>, Stop> {
+        self.r.skip_whitespace_before_tag();
+        self.next()
+    }
+
     #[cold]
     #[inline(never)]
     fn fail(&mut self, f: xml::Fail) -> Stop {
@@ -511,7 +522,7 @@ impl<'a> Parser<'a> {
         if let Some(m) = self.mark() {
             if !empty {
                 let mut depth = 1usize;
-                while let Some(ev) = self.next()? {
+                while let Some(ev) = self.next_skip_ws()? {
                     match ev {
                         Event::Start(_) => depth += 1,
                         Event::End(_) => {

@@ -415,6 +415,8 @@ pub struct Text<'a> {
     raw: &'a str,
     /// Whitespace only (computed once by the tokenizer).
     ws: bool,
+    /// No `&` in `raw` (computed once by the tokenizer).
+    plain: bool,
 }
 
 impl<'a> Text<'a> {
@@ -426,7 +428,7 @@ impl<'a> Text<'a> {
     /// True when the text holds no reference (then [`raw`](Self::raw) is the value).
     #[must_use]
     pub fn is_plain(&self) -> bool {
-        !self.raw.as_bytes().contains(&b'&')
+        self.plain
     }
     /// True for whitespace only.
     #[must_use]
@@ -1058,6 +1060,22 @@ impl<'a> Reader<'a> {
         self.read_token()
     }
 
+    /// Skips whitespace when a tag follows it (inside the root element, where such text
+    /// changes nothing): for callers that ignore whitespace-only text between elements.
+    #[inline(always)]
+    pub fn skip_whitespace_before_tag(&mut self) {
+        if self.slow || self.phase != Phase::Root {
+            return;
+        }
+        let b = self.src.as_bytes();
+        if b.get(self.pos).is_some_and(|&c| is_ws(c)) {
+            let k = skip_ws(b, self.pos + 1);
+            if b.get(k) == Some(&b'<') {
+                self.pos = k;
+            }
+        }
+    }
+
     /// The careful path: queued repairs, a pending event, a failed reader, auto-closes.
     /// `None` when nothing is queued any more (the flag is cleared).
     #[inline(never)]
@@ -1117,7 +1135,11 @@ impl<'a> Reader<'a> {
                     self.pos = k;
                     // Whitespace never changes the phase nor the stray-end heuristics, and
                     // nothing is queued here (repairs are drained before every token).
-                    return Ok(Some(self.emit(Event::Text(Text { raw, ws: true }))));
+                    return Ok(Some(self.emit(Event::Text(Text {
+                        raw,
+                        ws: true,
+                        plain: true,
+                    }))));
                 }
             }
             return self.read_text();
@@ -1195,6 +1217,7 @@ impl<'a> Reader<'a> {
             })
             .filter(|&k| short.get(k) == Some(&b'<'))
             .map(|k| i + k);
+        let mut plain = true;
         let (end, ws) = if let Some(e) = short_end {
             (e, acc & C_NOT_WS == 0)
         } else {
@@ -1206,14 +1229,17 @@ impl<'a> Reader<'a> {
                         let at = i + k;
                         match b.get(at) {
                             Some(b'<') => break at,
-                            Some(b'&') => match check_ref(b, at) {
-                                Ok(next) => i = next,
-                                Err(kind) => {
-                                    let rep = RepairKind::LiteralAmpersand;
-                                    self.violation(kind, rep, at)?;
-                                    i = at + 1;
+                            Some(b'&') => {
+                                plain = false;
+                                match check_ref(b, at) {
+                                    Ok(next) => i = next,
+                                    Err(kind) => {
+                                        let rep = RepairKind::LiteralAmpersand;
+                                        self.violation(kind, rep, at)?;
+                                        i = at + 1;
+                                    }
                                 }
-                            },
+                            }
                             _ => {
                                 if at >= 2 && b.get(at - 2..at) == Some(b"]]") {
                                     self.violation(
@@ -1233,7 +1259,7 @@ impl<'a> Reader<'a> {
         };
         self.pos = end;
         let raw = self.src.get(start..end).unwrap_or("");
-        let text = Text { raw, ws };
+        let text = Text { raw, ws, plain };
         if self.phase != Phase::Root {
             if text.is_whitespace() {
                 return Ok(Some(self.emit(Event::Text(text))));
