@@ -1,7 +1,8 @@
 //! The typed model of `SEP<MAC>.cnf.xml` and `XMLDefault.cnf.xml` (`cnf-xml.md` §4, §5).
 //!
 //! Each container keeps its modelled children in typed fields, every other child (and
-//! comments) in `extras`, and the document order of both in a private layout, so a parsed
+//! comments) in `extras`, and the document order of both in a private layout (written down only
+//! where it differs from the canonical order), so a parsed
 //! file is written back with the same infoset. A model built in code (layout empty) is written
 //! in the canonical field order of each struct, followed by its extras: the output is
 //! deterministic.
@@ -378,7 +379,7 @@ macro_rules! container {
 
             #[allow(unused_assignments, unused_mut, unused_variables)]
             fn parse_field(&mut self, id: u8, p: &mut Parser<'a>, tag: &StartTag<'a>, empty: bool)
-                -> Result<bool, Stop>
+                -> Result<Option<u16>, Stop>
             {
                 let mut i = 0u8;
                 $(
@@ -387,7 +388,7 @@ macro_rules! container {
                     }
                     i += 1;
                 )*
-                Ok(false)
+                Ok(None)
             }
 
             #[allow(unused_assignments, unused_mut, unused_variables)]
@@ -427,7 +428,7 @@ macro_rules! container {
             fn layout_mut(&mut self) -> &mut Vec<Slot> { &mut self.layout }
             fn layout(&self) -> &[Slot] { &self.layout }
             fn classify_name(name: &str) -> Option<u8> { Self::classify(name) }
-            fn parse_field_id(&mut self, id: u8, p: &mut Parser<'a>, tag: &StartTag<'a>, empty: bool) -> Result<bool, Stop> {
+            fn parse_field_id(&mut self, id: u8, p: &mut Parser<'a>, tag: &StartTag<'a>, empty: bool) -> Result<Option<u16>, Stop> {
                 self.parse_field(id, p, tag, empty)
             }
             fn field_len_id(&self, id: u8) -> usize { self.field_len(id) }
@@ -462,15 +463,14 @@ macro_rules! container {
     (@ty many $ty:ty) => { Vec<$ty> };
     (@parse one $s:ident, $field:ident, $ty:ty, $i:ident, $p:ident, $tag:ident, $empty:ident) => {{
         if $s.$field.is_some() {
-            Ok(false)
+            Ok(None)
         } else {
             match <$ty as Item<'a>>::parse($p, $tag, $empty)? {
                 Some(v) => {
                     $s.$field = Some(v);
-                    $s.layout.push(Slot($i, 0));
-                    Ok(true)
+                    Ok(Some(0))
                 }
-                None => Ok(false),
+                None => Ok(None),
             }
         }
     }};
@@ -479,10 +479,9 @@ macro_rules! container {
             Some(v) => {
                 let idx = u16::try_from($s.$field.len()).unwrap_or(u16::MAX);
                 $s.$field.push(v);
-                $s.layout.push(Slot($i, idx));
-                Ok(true)
+                Ok(Some(idx))
             }
-            None => Ok(false),
+            None => Ok(None),
         }
     }};
     (@len one $f:expr) => { usize::from($f.is_some()) };
@@ -518,7 +517,7 @@ pub trait Container<'a>: Default {
         p: &mut Parser<'a>,
         tag: &StartTag<'a>,
         empty: bool,
-    ) -> Result<bool, Stop>;
+    ) -> Result<Option<u16>, Stop>;
     fn field_len_id(&self, id: u8) -> usize;
     fn nfields() -> u8;
     fn write_field_id<W: fmt::Write>(
@@ -531,10 +530,48 @@ pub trait Container<'a>: Default {
     fn needs_mark(id: u8) -> bool;
 }
 
+/// The document order of a container is written down only once it differs from the order
+/// the writer uses without a layout (fields in canonical order, then extras): most elements
+/// of real files need no layout at all.
+#[derive(Default)]
+struct Order {
+    /// Field id of the last field read while the order is canonical.
+    last: u8,
+}
+
 fn push_extra<'a, C: Container<'a>>(c: &mut C, node: Node<'a>) {
     let idx = u16::try_from(c.extras().len()).unwrap_or(u16::MAX);
     c.extras_mut().push(node);
-    c.layout_mut().push(Slot(EXTRA, idx));
+    // Extras after the fields keep the canonical order; once a layout exists, record.
+    if !c.layout().is_empty() {
+        c.layout_mut().push(Slot(EXTRA, idx));
+    }
+}
+
+/// Records field `id`, element `idx`, just read.
+fn note_field<'a, C: Container<'a>>(c: &mut C, id: u8, idx: u16, ord: &mut Order) {
+    if c.layout().is_empty() {
+        if c.extras().is_empty() && id >= ord.last {
+            ord.last = id;
+            return;
+        }
+        // Leaving the canonical order: write down what was read so far, which was in it.
+        let mut layout =
+            Vec::with_capacity(usize::from(C::nfields()).min(24) + c.extras().len() + 2);
+        for fid in 0..C::nfields() {
+            for k in 0..c.field_len_id(fid) {
+                let k = u16::try_from(k).unwrap_or(u16::MAX);
+                if (fid, k) != (id, idx) {
+                    layout.push(Slot(fid, k));
+                }
+            }
+        }
+        for e in 0..c.extras().len() {
+            layout.push(Slot(EXTRA, u16::try_from(e).unwrap_or(u16::MAX)));
+        }
+        *c.layout_mut() = layout;
+    }
+    c.layout_mut().push(Slot(id, idx));
 }
 
 /// Text beside child elements; merged with a text just before it (the writer could not
@@ -543,8 +580,14 @@ fn push_text_extra<'a, C: Container<'a>>(c: &mut C, v: Cow<'a, str>) {
     if v.is_empty() {
         return;
     }
-    if let Some(&Slot(EXTRA, i)) = c.layout().last() {
-        if let Some(Node::Text(prev)) = c.extras_mut().get_mut(usize::from(i)) {
+    // The last thing read, if it was an extra (without a layout, extras come last).
+    let last_extra = match c.layout().last() {
+        Some(&Slot(EXTRA, i)) => Some(usize::from(i)),
+        Some(_) => None,
+        None => c.extras().len().checked_sub(1),
+    };
+    if let Some(i) = last_extra {
+        if let Some(Node::Text(prev)) = c.extras_mut().get_mut(i) {
             prev.to_mut().push_str(&v);
             return;
         }
@@ -557,14 +600,17 @@ fn child<'a, C: Container<'a>>(
     p: &mut Parser<'a>,
     t: &StartTag<'a>,
     empty: bool,
+    ord: &mut Order,
 ) -> Result<(), Stop> {
     if let Some(id) = C::classify_name(t.name()) {
         if empty || !C::needs_mark(id) {
-            if c.parse_field_id(id, p, t, empty)? {
+            if let Some(idx) = c.parse_field_id(id, p, t, empty)? {
+                note_field(c, id, idx, ord);
                 return Ok(());
             }
         } else if let Some(m) = p.mark() {
-            if c.parse_field_id(id, p, t, empty)? {
+            if let Some(idx) = c.parse_field_id(id, p, t, empty)? {
+                note_field(c, id, idx, ord);
                 return Ok(());
             }
             p.reset(m);
@@ -585,16 +631,14 @@ fn parse_container<'a, C: Container<'a>>(
     if empty {
         return Ok(c);
     }
-    // One allocation for the layout of a typical element instead of repeated growth.
-    c.layout_mut()
-        .reserve(usize::from(C::nfields()).min(24) + 2);
+    let mut ord = Order::default();
     loop {
         let Some(ev) = p.next_skip_ws()? else {
             return Ok(c);
         };
         match ev {
-            Event::Start(t) => child(&mut c, p, &t, false)?,
-            Event::Empty(t) => child(&mut c, p, &t, true)?,
+            Event::Start(t) => child(&mut c, p, &t, false, &mut ord)?,
+            Event::Empty(t) => child(&mut c, p, &t, true, &mut ord)?,
             Event::End(_) => return Ok(c),
             Event::Text(t) => {
                 if !t.is_whitespace() {
