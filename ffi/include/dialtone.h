@@ -454,6 +454,15 @@ typedef struct {
    */
   size_t host_len;
   /*
+   `name` (trimmed; the server's name in the cluster, for display and logs), not
+   NUL-terminated; `name_len` bytes are valid, 0 when absent.
+   */
+  uint8_t name[DIALTONE_CNF_HOST_MAX];
+  /*
+   Length of `name`.
+   */
+  size_t name_len;
+  /*
    `@priority`, valid when `has_priority`.
    */
   uint32_t priority;
@@ -1116,7 +1125,8 @@ const char *dialtone_version(void);
  undeclared prefixes, a missing quote); strict mode returns `_MALFORMED` for them.
  `device_type` selects `loadInformationN` in a default file (0: only the plain element).
  Returns `_MALFORMED` for unreadable XML or a root other than `device`/`Default`,
- `_OVERSIZED` when a host or load name does not fit the fixed fields.
+ `_OVERSIZED` when a host, CallManager name or load name does not fit the fixed fields.
+ Nothing is allocated for the caller: there is nothing to free.
 
  # Safety
  `buf` is valid for `len` bytes; `out` is valid for a write.

@@ -33,6 +33,11 @@ pub struct dialtone_cnf_call_manager {
     pub host: [u8; DIALTONE_CNF_HOST_MAX],
     /// Length of `host`.
     pub host_len: usize,
+    /// `name` (trimmed; the server's name in the cluster, for display and logs), not
+    /// NUL-terminated; `name_len` bytes are valid, 0 when absent.
+    pub name: [u8; DIALTONE_CNF_HOST_MAX],
+    /// Length of `name`.
+    pub name_len: usize,
     /// `@priority`, valid when `has_priority`.
     pub priority: u32,
     /// The member had a numeric `@priority`.
@@ -78,7 +83,8 @@ fn copy(dst: &mut [u8], src: &str) -> Option<usize> {
 /// undeclared prefixes, a missing quote); strict mode returns `_MALFORMED` for them.
 /// `device_type` selects `loadInformationN` in a default file (0: only the plain element).
 /// Returns `_MALFORMED` for unreadable XML or a root other than `device`/`Default`,
-/// `_OVERSIZED` when a host or load name does not fit the fixed fields.
+/// `_OVERSIZED` when a host, CallManager name or load name does not fit the fixed fields.
+/// Nothing is allocated for the caller: there is nothing to free.
 ///
 /// # Safety
 /// `buf` is valid for `len` bytes; `out` is valid for a write.
@@ -112,6 +118,8 @@ pub unsafe extern "C" fn dialtone_cnf_parse(
         let empty_cm = dialtone_cnf_call_manager {
             host: [0; DIALTONE_CNF_HOST_MAX],
             host_len: 0,
+            name: [0; DIALTONE_CNF_HOST_MAX],
+            name_len: 0,
             priority: 0,
             has_priority: false,
             sccp_port: 0,
@@ -144,6 +152,10 @@ pub unsafe extern "C" fn dialtone_cnf_parse(
                 return dialtone_result::Oversized;
             };
             slot.host_len = n;
+            let Some(n) = copy(&mut slot.name, cm.name().unwrap_or("")) else {
+                return dialtone_result::Oversized;
+            };
+            slot.name_len = n;
             slot.priority = cm.priority.unwrap_or(0);
             slot.has_priority = cm.priority.is_some();
             slot.sccp_port = cm.ports().and_then(Ports::sccp).unwrap_or(0);
@@ -202,6 +214,10 @@ mod tests {
         assert_eq!(
             &s.call_managers[0].host[..s.call_managers[0].host_len],
             b"10.10.10.11"
+        );
+        assert_eq!(
+            &s.call_managers[0].name[..s.call_managers[0].name_len],
+            b"cucm-sub1"
         );
         assert_eq!(s.call_managers[1].sip_port, 5060);
         assert_eq!(s.repairs, 1);
