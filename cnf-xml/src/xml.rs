@@ -12,7 +12,7 @@
 //! * **strict**: the first well-formedness or namespace-prefix violation is an [`XmlError`]
 //!   with line, column and element path;
 //! * **lenient**: reads what a phone reads and reports every repair as an [`Event::Repair`]
-//!   ([`Repair`]): mismatched and stray end tags, undeclared prefixes, a missing quote, unknown
+//!   ([`Repair`]): mismatched and stray end tags, undeclared prefixes, a missing quote, an unquoted attribute value, unknown
 //!   entities, a UTF-8 byte-order mark, unclosed elements at the end of input.
 //!
 //! Not checked (in either mode): the `Char` production (control characters pass through) and
@@ -293,6 +293,12 @@ pub enum RepairKind<'a> {
     },
     /// An attribute value whose closing quote was missing was cut at the next attribute.
     MissingQuote {
+        /// The attribute.
+        attribute: &'a str,
+    },
+    /// An attribute value written without quotes was read up to the next whitespace, `>`
+    /// or `/>`.
+    UnquotedValue {
         /// The attribute.
         attribute: &'a str,
     },
@@ -659,6 +665,7 @@ fn scan_attr(b: &[u8], i: usize, lenient: bool) -> Result<Option<AttrScan>, (Err
     j = skip_ws(b, j + 1);
     let q = match b.get(j) {
         Some(&q @ (b'"' | b'\'')) => q,
+        Some(_) if lenient => return scan_unquoted(b, (i, name_end), j, colon),
         _ => return Err((ErrorKind::BadAttributeValue, j)),
     };
     let vstart = j + 1;
@@ -708,6 +715,37 @@ fn scan_attr(b: &[u8], i: usize, lenient: bool) -> Result<Option<AttrScan>, (Err
         value: (vstart, vend),
         next: after,
         repair: None,
+        colon,
+    }))
+}
+
+/// Lenient mode: `name=value` without quotes (`<line button=1>`). The value runs to the next
+/// whitespace, `>` or `/>`; it must not be empty nor hold `<`, `"` or `'`.
+fn scan_unquoted(
+    b: &[u8],
+    name: (usize, usize),
+    vstart: usize,
+    colon: bool,
+) -> Result<Option<AttrScan>, (ErrorKind, usize)> {
+    let rest = b.get(vstart..).unwrap_or(&[]);
+    let mut len = rest.len();
+    for (k, &c) in rest.iter().enumerate() {
+        if is_ws(c) || c == b'>' || (c == b'/' && rest.get(k + 1) == Some(&b'>')) {
+            len = k;
+            break;
+        }
+        if matches!(c, b'<' | b'"' | b'\'' | b'=') {
+            return Err((ErrorKind::BadAttributeValue, vstart));
+        }
+    }
+    if len == 0 {
+        return Err((ErrorKind::BadAttributeValue, vstart));
+    }
+    Ok(Some(AttrScan {
+        name,
+        value: (vstart, vstart + len),
+        next: vstart + len,
+        repair: Some((RepairKind::UnquotedValue { attribute: "" }, vstart)),
         colon,
     }))
 }
@@ -1357,9 +1395,15 @@ impl<'a> Reader<'a> {
                             if count > self.limits.max_attributes {
                                 return Err(self.err(ErrorKind::TooManyAttributes, j));
                             }
-                            if let Some((_, at)) = a.repair {
+                            if let Some((kind, at)) = a.repair {
                                 let attribute = self.src.get(a.name.0..a.name.1).unwrap_or("");
-                                self.repair(RepairKind::MissingQuote { attribute }, at);
+                                let kind = match kind {
+                                    RepairKind::UnquotedValue { .. } => {
+                                        RepairKind::UnquotedValue { attribute }
+                                    }
+                                    _ => RepairKind::MissingQuote { attribute },
+                                };
+                                self.repair(kind, at);
                             }
                             let an = b.get(a.name.0..a.name.1).unwrap_or(&[]);
                             if an.starts_with(b"xmlns") {
@@ -1941,6 +1985,65 @@ mod tests {
                 "</a>"
             ]
         );
+    }
+
+    #[test]
+    fn lenient_reads_unquoted_attribute_values() {
+        let ev = events(
+            "<s><line button=1 lineIndex=2><n/></line><a u=http://h/x?a=b/><b x=1/></s>",
+            Config::lenient(),
+        );
+        // `=` inside an unquoted value is refused (ambiguous with a next attribute).
+        assert_eq!(ev.unwrap_err(), "BadAttributeValue 1 47 /s");
+        let ev = events(
+            "<s><line button=1 lineIndex='2' x=a/b>t</line><b x=1/><c y=\t7 ></c></s>",
+            Config::lenient(),
+        )
+        .unwrap();
+        assert_eq!(
+            ev,
+            [
+                "<s>",
+                "RUnquotedValue { attribute: \"button\" }",
+                "RUnquotedValue { attribute: \"x\" }",
+                "<line button=\"1\" lineIndex=\"2\" x=\"a/b\">",
+                "T\"t\"",
+                "</line>",
+                "RUnquotedValue { attribute: \"x\" }",
+                "<b x=\"1\"/>",
+                "RUnquotedValue { attribute: \"y\" }",
+                "<c y=\"7\">",
+                "</c>",
+                "</s>"
+            ]
+        );
+        // Strict mode refuses them, and so does lenient for an empty value or a '<'.
+        assert_eq!(
+            events("<a x=1/>", Config::strict()).unwrap_err(),
+            "BadAttributeValue 1 6 /"
+        );
+        assert_eq!(
+            events("<a x= >", Config::lenient()).unwrap_err(),
+            "BadAttributeValue 1 7 /"
+        );
+        assert_eq!(
+            events("<a x=b<c>", Config::lenient()).unwrap_err(),
+            "BadAttributeValue 1 6 /"
+        );
+        // The typed model reads the value and writes it quoted.
+        let doc = crate::model::Document::parse(
+            "<device><devicePool><callManagerGroup><members><member priority=1><callManager>\
+             <processNodeName>h</processNodeName></callManager></member></members>\
+             </callManagerGroup></devicePool><extra a=b/></device>",
+            Config::lenient(),
+        )
+        .unwrap();
+        assert_eq!(doc.repairs.len(), 2);
+        assert_eq!(doc.config.call_managers()[0].priority, Some(1));
+        let out = doc.to_xml(crate::tree::Style::default());
+        assert!(out.contains("<member priority=\"1\">"), "{out}");
+        assert!(out.contains("<extra a=\"b\"/>"), "{out}");
+        assert!(crate::model::Document::parse(&out, Config::strict()).is_ok());
     }
 
     #[test]
