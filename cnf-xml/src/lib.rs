@@ -54,7 +54,8 @@
 //! less time than `quick-xml`'s bare event loop takes over the same bytes, which needs a
 //! `memchr`-driven scanner that borrows from the input and allocates nothing, and the
 //! lenient mode must recover exactly the breakages real files have (mismatched end tags, an
-//! undeclared `xsi:` prefix, a missing quote, an unquoted attribute value, a byte-order mark) and report each repair.
+//! undeclared `xsi:` prefix, a missing quote, an unquoted attribute value, a byte-order mark)
+//! and report each repair.
 //! `quick-xml` is the reference implementation: a differential test and the `cnf_xml` fuzz
 //! target check that both produce the same events on every well-formed input.
 //! Security: no DTD is read and no entity other than the five predefined ones and character

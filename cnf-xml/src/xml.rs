@@ -12,8 +12,9 @@
 //! * **strict**: the first well-formedness or namespace-prefix violation is an [`XmlError`]
 //!   with line, column and element path;
 //! * **lenient**: reads what a phone reads and reports every repair as an [`Event::Repair`]
-//!   ([`Repair`]): mismatched and stray end tags, undeclared prefixes, a missing quote, an unquoted attribute value, unknown
-//!   entities, a UTF-8 byte-order mark, unclosed elements at the end of input.
+//!   ([`Repair`]): mismatched and stray end tags, undeclared prefixes, a missing quote, an
+//!   unquoted attribute value, unknown entities, a UTF-8 byte-order mark, unclosed elements at
+//!   the end of input.
 //!
 //! Not checked (in either mode): the `Char` production (control characters pass through) and
 //! the full Unicode name classes (non-ASCII name characters are accepted). `quick-xml` is the
