@@ -455,11 +455,11 @@ impl<'a> Parser<'a> {
     ///
     /// # Errors
     /// [`Stop`] when the tokenizer failed; the error is in [`take_error`](Self::take_error).
-    #[inline]
+    #[inline(always)]
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<Option<Event<'a>>, Stop> {
         loop {
-            match self.r.next_raw() {
+            match self.r.next_outlined() {
                 Ok(Some(Event::Repair(rep))) => self.repairs.push(rep),
                 Ok(other) => return Ok(other),
                 Err(f) => return Err(self.fail(f)),

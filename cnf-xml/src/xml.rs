@@ -1115,6 +1115,13 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// [`next_raw`](Self::next_raw) as one out-of-line call (for the parsers, which inline
+    /// their own loop around it).
+    #[inline(never)]
+    pub(crate) fn next_outlined(&mut self) -> Result<Option<Event<'a>>, Fail> {
+        self.next_raw()
+    }
+
     /// The careful path: queued repairs, a pending event, a failed reader, auto-closes.
     /// `None` when nothing is queued any more (the flag is cleared).
     #[inline(never)]
