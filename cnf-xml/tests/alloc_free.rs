@@ -83,5 +83,8 @@ fn typed_parse_allocation_count() {
     .unwrap();
     let (n, doc) = count(|| Document::parse(&src, Config::lenient()).unwrap());
     println!("typed parse of sep.cnf.xml: {n} allocations");
+    // Unmodelled elements are source slices and most containers need no layout: the
+    // allocations left are attribute, extras and repeated-element vectors (21 today).
+    assert!(n <= 24, "typed parse allocated {n} times");
     assert!(doc.config.device_pool.is_some());
 }
