@@ -11,11 +11,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use serde_json::json;
 use dialtone_core::{ConnId, Instant};
 use dialtone_sip_reg::registrar::{self, MemoryAccounts, Registrar};
 use dialtone_sip_reg::ua::{self, Event, FailureCause, KeepaliveMode, UserAgent};
 use dialtone_sip_reg::{ConnEvent, Peer, Transport};
+use serde_json::json;
 
 use crate::clock::Clock;
 
@@ -106,6 +106,11 @@ pub struct RegisterArgs {
     /// Return to the first registrar when it answers again.
     #[arg(long)]
     prefer_primary: bool,
+    /// Back-off base in seconds once every registrar failed (a connection
+    /// refused, no answer): the first retry comes after half to all of it,
+    /// each further failure doubles it, up to 1800 s.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=1800))]
+    retry_base: u64,
     /// Give up after this many seconds in total (0 = never).
     #[arg(long, default_value_t = 0)]
     timeout: u64,
@@ -216,6 +221,7 @@ fn register(a: &RegisterArgs) -> anyhow::Result<ExitCode> {
     cfg.random_port = a.random_port;
     cfg.received_detection = a.received_detection;
     cfg.prefer_primary = a.prefer_primary;
+    cfg.retry_base = Duration::from_secs(a.retry_base);
     let clock = Clock::new();
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
