@@ -159,48 +159,77 @@ impl CodeSet {
     }
 }
 
-/// Walks one field's options, checking every length; returns the number of
-/// instances. `base` is the field's offset in the message (for errors).
+/// Walks one field's options, checking every length. `base` is the field's
+/// offset in the message (for errors). Each code sets bit `code % 64` of
+/// `seen` and counts in `count`: when the set has fewer bits than the count,
+/// a code may repeat (or two codes are 64 apart) and
+/// [`Packet::new_checked`] then looks exactly.
+#[inline(always)]
 fn validate_region(
-    bytes: &[u8],
+    field: &[u8],
     base: usize,
-    seen: &mut CodeSet,
-    multi: &mut CodeSet,
-    overload: &mut Option<u8>,
-    main: bool,
+    seen: &mut u64,
+    count: &mut u32,
 ) -> Result<(), DecodeError> {
+    let mut bits = *seen;
+    let mut n = *count;
+    // Start of the option being read; the walk stops (get fails) once `i`
+    // passes the end, so an overrun can only be the last option read.
     let mut i = 0usize;
-    while let Some(&c) = bytes.get(i) {
-        match c {
-            code::PAD => i += 1,
-            code::END => return Ok(()),
-            _ => {
-                let Some(&len) = bytes.get(i + 1) else {
-                    return Err(DecodeError::Truncated {
-                        offset: base + i,
-                        needed: 1,
-                    });
-                };
-                let end = i + 2 + usize::from(len);
-                if end > bytes.len() {
-                    return Err(DecodeError::Truncated {
-                        offset: base + i,
-                        needed: end - bytes.len(),
-                    });
-                }
-                if !seen.insert(c) {
-                    multi.insert(c);
-                }
-                if main && c == code::OVERLOAD && overload.is_none() {
-                    if let [v] = bytes.get(i + 2..end).unwrap_or(&[]) {
-                        *overload = Some(*v);
-                    }
-                }
-                i = end;
-            }
+    let mut last = 0usize;
+    while let Some(&c) = field.get(i) {
+        if c == code::PAD {
+            i += 1;
+            continue;
+        }
+        if c == code::END {
+            break;
+        }
+        let Some(&len) = field.get(i + 1) else {
+            return Err(DecodeError::Truncated {
+                offset: base + i,
+                needed: 1,
+            });
+        };
+        last = i;
+        i += 2 + usize::from(len);
+        bits |= 1u64 << (c & 63);
+        n += 1;
+    }
+    if i > field.len() {
+        return Err(DecodeError::Truncated {
+            offset: base + last,
+            needed: i - field.len(),
+        });
+    }
+    *seen = bits;
+    *count = n;
+    Ok(())
+}
+
+/// The value of the first one-byte option 52 in the options field.
+#[inline(never)]
+fn find_overload(opts: &[u8]) -> Option<u8> {
+    match Options::over(opts)
+        .find(|o| o.code == code::OVERLOAD && o.data.len() == 1)?
+        .data
+    {
+        [v] => Some(*v),
+        _ => None,
+    }
+}
+
+/// The codes appearing more than once in `it` (exact, 256-bit).
+#[inline(never)]
+fn repeated_codes(it: Options<'_>) -> CodeSet {
+    let mut seen = CodeSet::default();
+    let mut multi = CodeSet::default();
+    for o in it {
+        if !seen.insert(o.code) {
+            multi.insert(o.code);
         }
     }
-    Ok(())
+    multi
 }
 
 /// A zero-copy view of a DHCP message: the 236-byte BOOTP head, the magic
@@ -214,7 +243,10 @@ fn validate_region(
 pub struct Packet<T: AsRef<[u8]>> {
     buf: T,
     overload: Overload,
+    /// Codes with several instances (RFC 3396); empty in the usual case.
     multi: CodeSet,
+    /// `multi` is not empty.
+    any_multi: bool,
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
@@ -243,28 +275,30 @@ impl<T: AsRef<[u8]>> Packet<T> {
         if h.cookie != MAGIC_COOKIE {
             return Err(DecodeError::BadCookie);
         }
-        let mut seen = CodeSet::default();
-        let mut multi = CodeSet::default();
-        let mut ov = None;
-        validate_region(opts, HEADER_LEN, &mut seen, &mut multi, &mut ov, true)?;
-        let overload = ov.and_then(Overload::from_value).unwrap_or_default();
-        if overload.file {
-            validate_region(&h.file, FILE_OFFSET, &mut seen, &mut multi, &mut ov, false)?;
+        let mut seen = 0u64;
+        let mut count = 0u32;
+        validate_region(opts, HEADER_LEN, &mut seen, &mut count)?;
+        let mut overload = Overload::default();
+        if seen & (1 << code::OVERLOAD) != 0 {
+            overload = find_overload(opts)
+                .and_then(Overload::from_value)
+                .unwrap_or_default();
+            if overload.file {
+                validate_region(&h.file, FILE_OFFSET, &mut seen, &mut count)?;
+            }
+            if overload.sname {
+                validate_region(&h.sname, SNAME_OFFSET, &mut seen, &mut count)?;
+            }
         }
-        if overload.sname {
-            validate_region(
-                &h.sname,
-                SNAME_OFFSET,
-                &mut seen,
-                &mut multi,
-                &mut ov,
-                false,
-            )?;
+        let mut multi = CodeSet::default();
+        if seen.count_ones() != count {
+            multi = repeated_codes(Options::of_message(bytes, overload));
         }
         Ok(Packet {
             buf,
             overload,
             multi,
+            any_multi: multi != CodeSet::default(),
         })
     }
 
@@ -384,10 +418,14 @@ impl<T: AsRef<[u8]>> Packet<T> {
             it: self.options(),
             seen: CodeSet::default(),
             multi: self.multi,
+            any_multi: self.any_multi,
+            msg: self.buf.as_ref(),
+            overload: self.overload,
         }
     }
 
     /// The same as [`Packet::merged`], with each value decoded by its code.
+    #[inline]
     pub fn typed(&self) -> Typed<'_> {
         Typed {
             inner: self.merged(),
@@ -395,20 +433,19 @@ impl<T: AsRef<[u8]>> Packet<T> {
     }
 
     /// The (concatenated) value of option `code`, if present.
+    #[inline]
     pub fn option(&self, code: u8) -> Option<OptionValue<'_>> {
-        let mut it = self.options();
-        let first = it.by_ref().find(|o| o.code == code)?;
-        Some(OptionValue::new(
-            code,
-            first.data,
-            it,
-            self.multi.contains(code),
-        ))
+        if self.any_multi && self.multi.contains(code) {
+            // Present: a repeated code was seen by `new_checked`.
+            return Some(OptionValue::split(code, self.buf.as_ref(), self.overload));
+        }
+        let o = self.options().find(|o| o.code == code)?;
+        Some(OptionValue::single(code, o.data))
     }
 
     /// True when option `code` appears more than once (it is then concatenated).
     pub fn is_split(&self, code: u8) -> bool {
-        self.multi.contains(code)
+        self.any_multi && self.multi.contains(code)
     }
 
     /// Option 53, the DHCP message type.
@@ -531,6 +568,17 @@ impl<'a> Options<'a> {
         }
     }
 
+    /// Every instance of the checked message `msg` whose option 52 is `ov`.
+    pub(crate) fn of_message(msg: &'a [u8], ov: Overload) -> Self {
+        Options {
+            cur: msg.get(HEADER_LEN..).unwrap_or(&[]),
+            hdr: RawHeader::ref_from_prefix(msg).ok().map(|(h, _)| h),
+            region: Region::Options,
+            file: ov.file,
+            sname: ov.sname,
+        }
+    }
+
     fn next_region(&mut self) -> bool {
         self.cur = &[];
         let Some(h) = self.hdr else {
@@ -588,6 +636,31 @@ pub struct Merged<'a> {
     it: Options<'a>,
     seen: CodeSet,
     multi: CodeSet,
+    any_multi: bool,
+    msg: &'a [u8],
+    overload: Overload,
+}
+
+impl<'a> Merged<'a> {
+    /// The next distinct code: its single instance, or `None` in the value
+    /// slot for the first instance of a repeated code (then [`Merged::split`]).
+    #[inline(always)]
+    fn next_raw(&mut self) -> Option<(u8, Option<&'a [u8]>)> {
+        loop {
+            let o = self.it.next()?;
+            if !self.any_multi || !self.multi.contains(o.code) {
+                return Some((o.code, Some(o.data)));
+            }
+            if self.seen.insert(o.code) {
+                return Some((o.code, None));
+            }
+        }
+    }
+
+    #[inline]
+    fn split(&self, code: u8) -> OptionValue<'a> {
+        OptionValue::split(code, self.msg, self.overload)
+    }
 }
 
 impl<'a> Iterator for Merged<'a> {
@@ -595,18 +668,11 @@ impl<'a> Iterator for Merged<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let o = self.it.next()?;
-            if !self.multi.contains(o.code) {
-                return Some((o.code, OptionValue::single(o.code, o.data)));
-            }
-            if self.seen.insert(o.code) {
-                return Some((
-                    o.code,
-                    OptionValue::new(o.code, o.data, self.it.clone(), true),
-                ));
-            }
-        }
+        let (code, data) = self.next_raw()?;
+        Some(match data {
+            Some(d) => (code, OptionValue::single(code, d)),
+            None => (code, self.split(code)),
+        })
     }
 }
 
@@ -1012,16 +1078,10 @@ impl<'a> Iterator for Typed<'a> {
     type Item = DhcpOption<'a>;
     #[inline]
     fn next(&mut self) -> Option<DhcpOption<'a>> {
-        let m = &mut self.inner;
-        loop {
-            let o = m.it.next()?;
-            if !m.multi.contains(o.code) {
-                return Some(DhcpOption::from_single(o.code, o.data));
-            }
-            if m.seen.insert(o.code) {
-                let v = OptionValue::new(o.code, o.data, m.it.clone(), true);
-                return Some(DhcpOption::from_value(o.code, v));
-            }
-        }
+        let (code, data) = self.inner.next_raw()?;
+        Some(match data {
+            Some(d) => DhcpOption::from_single(code, d),
+            None => DhcpOption::from_value(code, self.inner.split(code)),
+        })
     }
 }

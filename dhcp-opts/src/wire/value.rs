@@ -5,7 +5,7 @@ use core::net::Ipv4Addr;
 
 use dialtone_core::InsufficientSize;
 
-use super::packet::{Ipv4List, Options};
+use super::packet::{Ipv4List, Options, Overload};
 
 /// The value of one option: either a single instance (the usual case: a
 /// plain `&[u8]`, see [`OptionValue::as_slice`]) or the RFC 3396 concatenation
@@ -14,30 +14,36 @@ use super::packet::{Ipv4List, Options};
 /// [`OptionValue::copy_to`], or (feature `alloc`) [`OptionValue::to_vec`].
 #[derive(Debug, Clone)]
 pub struct OptionValue<'a> {
-    code: u8,
-    first: &'a [u8],
-    /// Instances after `first` (searched for `code` only when `split`).
-    rest: Option<Options<'a>>,
-    /// Bytes kept (after trimming), `usize::MAX` = all.
+    /// A single instance: its value bytes (already trimmed). Split: the whole
+    /// message, whose instances of `code` are found again on demand.
+    data: &'a [u8],
+    /// Split only: bytes kept (after trimming), `usize::MAX` = all.
     limit: usize,
+    code: u8,
+    /// Split only: the message's option 52 (which fields carry options).
+    split: Option<Overload>,
 }
 
 impl<'a> OptionValue<'a> {
-    pub(crate) fn new(code: u8, first: &'a [u8], rest: Options<'a>, split: bool) -> Self {
+    /// The concatenation of every instance of `code` in the checked message
+    /// `msg` whose option 52 is `overload` (RFC 3396).
+    #[inline]
+    pub(crate) fn split(code: u8, msg: &'a [u8], overload: Overload) -> Self {
         OptionValue {
-            code,
-            first,
-            rest: split.then_some(rest),
+            data: msg,
             limit: usize::MAX,
+            code,
+            split: Some(overload),
         }
     }
 
+    #[inline(always)]
     pub(crate) fn single(code: u8, data: &'a [u8]) -> Self {
         OptionValue {
-            code,
-            first: data,
-            rest: None,
+            data,
             limit: usize::MAX,
+            code,
+            split: None,
         }
     }
 
@@ -53,17 +59,25 @@ impl<'a> OptionValue<'a> {
 
     /// True when the value spans several instances.
     pub fn is_split(&self) -> bool {
-        self.rest.is_some()
+        self.split.is_some()
     }
 
     /// The value's instances, in order (empty instances included).
     #[inline]
     pub fn fragments(&self) -> Fragments<'a> {
-        Fragments {
-            code: self.code,
-            first: Some(self.first),
-            rest: self.rest.clone(),
-            left: self.limit,
+        match self.split {
+            None => Fragments {
+                code: self.code,
+                first: Some(self.data),
+                rest: None,
+                left: usize::MAX,
+            },
+            Some(ov) => Fragments {
+                code: self.code,
+                first: None,
+                rest: Some(Options::of_message(self.data, ov)),
+                left: self.limit,
+            },
         }
     }
 
@@ -79,8 +93,8 @@ impl<'a> OptionValue<'a> {
     /// Total length in bytes.
     #[inline(always)]
     pub fn len(&self) -> usize {
-        if self.rest.is_none() {
-            self.first.len().min(self.limit)
+        if self.split.is_none() {
+            self.data.len()
         } else {
             self.split_len()
         }
@@ -101,10 +115,10 @@ impl<'a> OptionValue<'a> {
     /// The value as one borrowed slice when it is a single instance.
     #[inline]
     pub fn as_slice(&self) -> Option<&'a [u8]> {
-        if self.rest.is_some() {
-            return None;
+        match self.split {
+            None => Some(self.data),
+            Some(_) => None,
         }
-        Some(self.first.get(..self.limit).unwrap_or(self.first))
     }
 
     /// The value as `&str` when it is a single instance of valid UTF-8.
@@ -154,9 +168,9 @@ impl<'a> OptionValue<'a> {
     #[must_use]
     #[inline]
     pub fn trim_trailing_nuls(mut self) -> Self {
-        if self.rest.is_none() {
-            let s = self.first.get(..self.limit).unwrap_or(self.first);
-            self.limit = s.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+        if self.split.is_none() {
+            let n = self.data.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+            self.data = self.data.get(..n).unwrap_or(self.data);
             return self;
         }
         let mut kept = 0usize;
@@ -174,9 +188,8 @@ impl<'a> OptionValue<'a> {
     /// The value as exactly `N` bytes, or `None` for another length.
     #[inline]
     pub fn array<const N: usize>(&self) -> Option<[u8; N]> {
-        if self.rest.is_none() {
-            let s = self.first.get(..self.limit).unwrap_or(self.first);
-            return s.try_into().ok();
+        if self.split.is_none() {
+            return self.data.try_into().ok();
         }
         if self.len() != N {
             return None;
