@@ -177,30 +177,40 @@ fn validate_region(
     // passes the end, so an overrun can only be the last option read.
     let mut i = 0usize;
     let mut last = 0usize;
-    while let Some(&c) = field.get(i) {
-        if c == code::PAD {
+    // Code and length in one bounds check; `i` passes the end only after an
+    // overrunning option, which is then the last one read.
+    while let Some(&[c, len]) = field
+        .get(i..i + 2)
+        .and_then(|p| <&[u8; 2]>::try_from(p).ok())
+    {
+        if c.wrapping_sub(1) >= 254 {
+            if c == code::END {
+                break;
+            }
             i += 1;
             continue;
         }
-        if c == code::END {
-            break;
-        }
-        let Some(&len) = field.get(i + 1) else {
-            return Err(DecodeError::Truncated {
-                offset: base + i,
-                needed: 1,
-            });
-        };
         last = i;
         i += 2 + usize::from(len);
         bits |= 1u64 << (c & 63);
         n += 1;
     }
-    if i > field.len() {
-        return Err(DecodeError::Truncated {
-            offset: base + last,
-            needed: i - field.len(),
-        });
+    match field.get(i) {
+        // One byte left: END or pad end the field; a code without its length
+        // does not.
+        Some(&c) if i + 1 == field.len() && c != code::PAD && c != code::END => {
+            return Err(DecodeError::Truncated {
+                offset: base + i,
+                needed: 1,
+            });
+        }
+        None if i > field.len() => {
+            return Err(DecodeError::Truncated {
+                offset: base + last,
+                needed: i - field.len(),
+            });
+        }
+        _ => {}
     }
     *seen = bits;
     *count = n;
@@ -243,9 +253,8 @@ fn repeated_codes(it: Options<'_>) -> CodeSet {
 pub struct Packet<T: AsRef<[u8]>> {
     buf: T,
     overload: Overload,
-    /// Codes with several instances (RFC 3396); empty in the usual case.
-    multi: CodeSet,
-    /// `multi` is not empty.
+    /// Some code has several instances (RFC 3396); false in the usual case.
+    /// Which codes is worked out again when needed.
     any_multi: bool,
 }
 
@@ -290,15 +299,13 @@ impl<T: AsRef<[u8]>> Packet<T> {
                 validate_region(&h.sname, SNAME_OFFSET, &mut seen, &mut count)?;
             }
         }
-        let mut multi = CodeSet::default();
-        if seen.count_ones() != count {
-            multi = repeated_codes(Options::of_message(bytes, overload));
-        }
+        // Fewer bits than options: a code repeats, or two are 64 apart.
+        let any_multi = seen.count_ones() != count
+            && repeated_codes(Options::of_message(bytes, overload)) != CodeSet::default();
         Ok(Packet {
             buf,
             overload,
-            multi,
-            any_multi: multi != CodeSet::default(),
+            any_multi,
         })
     }
 
@@ -416,9 +423,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
     pub fn merged(&self) -> Merged<'_> {
         Merged {
             it: self.options(),
-            seen: CodeSet::default(),
-            multi: self.multi,
-            any_multi: self.any_multi,
+            split: self.any_multi.then(|| (CodeSet::default(), self.multi())),
             msg: self.buf.as_ref(),
             overload: self.overload,
         }
@@ -435,7 +440,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
     /// The (concatenated) value of option `code`, if present.
     #[inline]
     pub fn option(&self, code: u8) -> Option<OptionValue<'_>> {
-        if self.any_multi && self.multi.contains(code) {
+        if self.is_split(code) {
             // Present: a repeated code was seen by `new_checked`.
             return Some(OptionValue::split(code, self.buf.as_ref(), self.overload));
         }
@@ -445,7 +450,13 @@ impl<T: AsRef<[u8]>> Packet<T> {
 
     /// True when option `code` appears more than once (it is then concatenated).
     pub fn is_split(&self, code: u8) -> bool {
-        self.any_multi && self.multi.contains(code)
+        self.any_multi && self.multi().contains(code)
+    }
+
+    /// The codes with several instances.
+    #[inline(never)]
+    fn multi(&self) -> CodeSet {
+        repeated_codes(Options::of_message(self.buf.as_ref(), self.overload))
     }
 
     /// Option 53, the DHCP message type.
@@ -598,33 +609,48 @@ impl<'a> Options<'a> {
     }
 }
 
+impl<'a> Options<'a> {
+    /// Everything but a whole option at `cur`: pad, END, the end of a field
+    /// (then the next field), or a truncated option (only reachable through
+    /// [`Options::over`] on unchecked bytes: it ends the field). False when
+    /// no field is left.
+    #[inline(never)]
+    fn skip(&mut self) -> bool {
+        match self.cur {
+            [code::PAD, rest @ ..] => {
+                self.cur = rest;
+                true
+            }
+            [] | [code::END, ..] => self.next_region(),
+            [_, ..] => {
+                self.cur = &[];
+                true
+            }
+        }
+    }
+}
+
 impl<'a> Iterator for Options<'a> {
     type Item = RawOption<'a>;
 
     #[inline]
     fn next(&mut self) -> Option<RawOption<'a>> {
         loop {
-            match self.cur {
-                [] | [code::END, ..] => {
-                    if !self.next_region() {
-                        return None;
+            if let [c, len, rest @ ..] = self.cur {
+                // Neither pad (0) nor END (255).
+                if c.wrapping_sub(1) < 254 {
+                    if let Some((data, rest)) = rest.split_at_checked(usize::from(*len)) {
+                        self.cur = rest;
+                        return Some(RawOption {
+                            code: *c,
+                            data,
+                            region: self.region,
+                        });
                     }
                 }
-                [code::PAD, rest @ ..] => self.cur = rest,
-                [c, len, rest @ ..] => {
-                    let Some((data, rest)) = rest.split_at_checked(usize::from(*len)) else {
-                        // Only reachable through `Options::over` on unchecked bytes.
-                        self.cur = &[];
-                        continue;
-                    };
-                    self.cur = rest;
-                    return Some(RawOption {
-                        code: *c,
-                        data,
-                        region: self.region,
-                    });
-                }
-                [_] => self.cur = &[],
+            }
+            if !self.skip() {
+                return None;
             }
         }
     }
@@ -634,9 +660,8 @@ impl<'a> Iterator for Options<'a> {
 #[derive(Debug, Clone)]
 pub struct Merged<'a> {
     it: Options<'a>,
-    seen: CodeSet,
-    multi: CodeSet,
-    any_multi: bool,
+    /// With repeated codes only: (codes yielded, codes repeated).
+    split: Option<(CodeSet, CodeSet)>,
     msg: &'a [u8],
     overload: Overload,
 }
@@ -648,10 +673,13 @@ impl<'a> Merged<'a> {
     fn next_raw(&mut self) -> Option<(u8, Option<&'a [u8]>)> {
         loop {
             let o = self.it.next()?;
-            if !self.any_multi || !self.multi.contains(o.code) {
+            let Some((seen, multi)) = &mut self.split else {
+                return Some((o.code, Some(o.data)));
+            };
+            if !multi.contains(o.code) {
                 return Some((o.code, Some(o.data)));
             }
-            if self.seen.insert(o.code) {
+            if seen.insert(o.code) {
                 return Some((o.code, None));
             }
         }
