@@ -441,3 +441,27 @@ fn codes_64_apart_are_not_repeats_and_repeats_in_file_are() {
         }
     );
 }
+
+#[test]
+fn split_lists_and_names_read_across_instances() {
+    let mut m = vec![0u8; 240];
+    m[0] = 2;
+    m[236..240].copy_from_slice(&[99, 130, 83, 99]);
+    // 150 split inside its first address; 66 split with NULs at the end;
+    // 51 split in two halves.
+    m.extend_from_slice(&[150, 2, 10, 0, 66, 2, b't', b'f', 51, 2, 0, 1]);
+    m.extend_from_slice(&[150, 6, 0, 1, 10, 0, 0, 2, 66, 4, b't', b'p', 0, 0]);
+    m.extend_from_slice(&[51, 2, 0x51, 0x80, 255]);
+    let p = Packet::new_checked(&m[..]).unwrap();
+    let t: Vec<_> = p.tftp_servers().unwrap().iter().collect();
+    assert_eq!(t, [ip("10.0.0.1"), ip("10.0.0.2")]);
+    let name = p.tftp_server_name().unwrap();
+    assert_eq!(name.len(), 4);
+    assert!(name.eq_bytes(b"tftp"));
+    assert_eq!(p.lease_time(), Some(86400));
+    let typed: Vec<DhcpOption<'_>> = p.typed().collect();
+    assert_eq!(typed.len(), 3);
+    assert!(matches!(&typed[0], DhcpOption::TftpServers(l) if l.len() == 2));
+    assert!(matches!(&typed[1], DhcpOption::TftpServerName(v) if v.eq_bytes(b"tftp")));
+    assert!(matches!(typed[2], DhcpOption::LeaseTime(86400)));
+}

@@ -780,13 +780,12 @@ impl<'a> Ipv4List<'a> {
         self.len() == 0
     }
     /// The addresses in order.
-    #[inline]
+    #[inline(always)]
     pub fn iter(&self) -> Ipv4Iter<'a> {
-        let inner = match self.value.as_slice() {
-            Some(s) => Ipv4IterInner::Slice(s.chunks_exact(4)),
-            None => Ipv4IterInner::Bytes(self.value.bytes()),
-        };
-        Ipv4Iter { inner }
+        Ipv4Iter {
+            value: self.value.clone(),
+            at: 0,
+        }
     }
     /// The first address.
     pub fn first(&self) -> Option<Ipv4Addr> {
@@ -809,36 +808,17 @@ impl<'a> IntoIterator for &Ipv4List<'a> {
 /// Iterator over an [`Ipv4List`].
 #[derive(Debug, Clone)]
 pub struct Ipv4Iter<'a> {
-    inner: Ipv4IterInner<'a>,
-}
-
-#[derive(Debug, Clone)]
-enum Ipv4IterInner<'a> {
-    /// One instance: whole addresses straight from the slice.
-    Slice(core::slice::ChunksExact<'a, u8>),
-    /// Several instances: an address may straddle two of them.
-    Bytes(super::value::Bytes<'a>),
+    /// The rest of a single instance, or a split value read from `at`.
+    value: OptionValue<'a>,
+    /// Split values: offset of the next address.
+    at: usize,
 }
 
 impl Iterator for Ipv4Iter<'_> {
     type Item = Ipv4Addr;
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<Ipv4Addr> {
-        match &mut self.inner {
-            Ipv4IterInner::Slice(c) => {
-                let [a, b, c, d] = *c.next()? else {
-                    return None;
-                };
-                Some(Ipv4Addr::new(a, b, c, d))
-            }
-            Ipv4IterInner::Bytes(bytes) => {
-                let a = bytes.next()?;
-                let b = bytes.next()?;
-                let c = bytes.next()?;
-                let d = bytes.next()?;
-                Some(Ipv4Addr::new(a, b, c, d))
-            }
-        }
+        self.value.take4(&mut self.at).map(Ipv4Addr::from)
     }
 }
 
@@ -973,6 +953,7 @@ pub enum DhcpOption<'a> {
 
 impl<'a> DhcpOption<'a> {
     /// Decodes `value` according to `code`.
+    #[inline(never)]
     pub fn from_value(code: u8, value: OptionValue<'a>) -> Self {
         use super::code as c;
         let bad = |value| DhcpOption::Malformed { code, value };

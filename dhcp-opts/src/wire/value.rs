@@ -166,13 +166,22 @@ impl<'a> OptionValue<'a> {
 
     /// The same value without trailing NUL bytes.
     #[must_use]
-    #[inline]
+    #[inline(always)]
     pub fn trim_trailing_nuls(mut self) -> Self {
         if self.split.is_none() {
-            let n = self.data.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
-            self.data = self.data.get(..n).unwrap_or(self.data);
+            let mut d = self.data;
+            while let [rest @ .., 0] = d {
+                d = rest;
+            }
+            self.data = d;
             return self;
         }
+        self.trim_split()
+    }
+
+    /// [`OptionValue::trim_trailing_nuls`] of a value spanning several instances.
+    #[inline(never)]
+    fn trim_split(mut self) -> Self {
         let mut kept = 0usize;
         let mut at = 0usize;
         for b in self.bytes() {
@@ -186,11 +195,17 @@ impl<'a> OptionValue<'a> {
     }
 
     /// The value as exactly `N` bytes, or `None` for another length.
-    #[inline]
+    #[inline(always)]
     pub fn array<const N: usize>(&self) -> Option<[u8; N]> {
         if self.split.is_none() {
             return self.data.try_into().ok();
         }
+        self.array_split()
+    }
+
+    /// [`OptionValue::array`] of a value spanning several instances.
+    #[inline(never)]
+    fn array_split<const N: usize>(&self) -> Option<[u8; N]> {
         if self.len() != N {
             return None;
         }
@@ -201,20 +216,42 @@ impl<'a> OptionValue<'a> {
         Some(a)
     }
 
+    /// The next 4 bytes of an address list: a single instance is consumed
+    /// from its front, a split value is read at `*at`, which moves on.
+    #[inline(always)]
+    pub(crate) fn take4(&mut self, at: &mut usize) -> Option<[u8; 4]> {
+        if self.split.is_none() {
+            let [a, b, c, d, rest @ ..] = self.data else {
+                return None;
+            };
+            self.data = rest;
+            return Some([*a, *b, *c, *d]);
+        }
+        self.take4_split(at)
+    }
+
+    #[inline(never)]
+    fn take4_split(&self, at: &mut usize) -> Option<[u8; 4]> {
+        let mut it = self.bytes().skip(*at);
+        let r = [it.next()?, it.next()?, it.next()?, it.next()?];
+        *at += 4;
+        Some(r)
+    }
+
     /// A 4-byte value as an address.
-    #[inline]
+    #[inline(always)]
     pub fn ipv4(&self) -> Option<Ipv4Addr> {
         self.array::<4>().map(Ipv4Addr::from)
     }
 
     /// A 4-byte big-endian integer.
-    #[inline]
+    #[inline(always)]
     pub fn u32(&self) -> Option<u32> {
         self.array::<4>().map(u32::from_be_bytes)
     }
 
     /// A 2-byte big-endian integer.
-    #[inline]
+    #[inline(always)]
     pub fn u16(&self) -> Option<u16> {
         self.array::<2>().map(u16::from_be_bytes)
     }
