@@ -267,6 +267,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
     /// # Errors
     /// [`DecodeError::Truncated`] for a short message or option,
     /// [`DecodeError::BadCookie`] without the DHCP magic cookie.
+    #[inline(always)]
     pub fn new_checked(buf: T) -> Result<Self, DecodeError> {
         let bytes = buf.as_ref();
         let Some((head, opts)) = bytes.split_at_checked(HEADER_LEN) else {
@@ -423,7 +424,11 @@ impl<T: AsRef<[u8]>> Packet<T> {
     pub fn merged(&self) -> Merged<'_> {
         Merged {
             it: self.options(),
-            split: self.any_multi.then(|| (CodeSet::default(), self.multi())),
+            split: if self.any_multi {
+                Some((CodeSet::default(), self.multi()))
+            } else {
+                None
+            },
             msg: self.buf.as_ref(),
             overload: self.overload,
         }
