@@ -1048,7 +1048,39 @@ impl<'a> DhcpOption<'a> {
             (c::VENDOR_CLASS, [_, ..]) => DhcpOption::VendorClass(v()),
             (c::PARAMETER_REQUEST_LIST, [_, ..]) => DhcpOption::ParameterRequestList(v()),
             (c::TFTP_SERVER_NAME, [_, ..]) => DhcpOption::TftpServerName(v().trim_trailing_nuls()),
-            _ => DhcpOption::from_value(code, v()),
+            (c::CLIENT_ID, [_, _, ..]) => DhcpOption::ClientId(v()),
+            (c::RELAY_AGENT_INFO, [_, _, ..]) => DhcpOption::RelayAgentInfo(v()),
+            (c::VENDOR_SPECIFIC, [_, ..]) => DhcpOption::VendorSpecific(v()),
+            (c::OVERLOAD, &[o @ 1..=3]) => DhcpOption::Overload(Overload {
+                file: o & 1 != 0,
+                sname: o & 2 != 0,
+            }),
+            // A known code with a value of the wrong length.
+            (
+                c::SUBNET_MASK
+                | c::ROUTER
+                | c::DNS
+                | c::HOST_NAME
+                | c::DOMAIN_NAME
+                | c::NTP_SERVERS
+                | c::VENDOR_SPECIFIC
+                | c::REQUESTED_IP
+                | c::LEASE_TIME
+                | c::OVERLOAD
+                | c::MESSAGE_TYPE
+                | c::SERVER_ID
+                | c::PARAMETER_REQUEST_LIST
+                | c::MAX_MESSAGE_SIZE
+                | c::RENEWAL_TIME
+                | c::REBINDING_TIME
+                | c::VENDOR_CLASS
+                | c::CLIENT_ID
+                | c::TFTP_SERVER_NAME
+                | c::RELAY_AGENT_INFO
+                | c::TFTP_SERVERS,
+                _,
+            ) => DhcpOption::from_value(code, v()),
+            _ => DhcpOption::Other { code, value: v() },
         }
     }
 
