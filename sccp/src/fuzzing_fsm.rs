@@ -93,16 +93,27 @@ pub fn station_script(data: &[u8]) {
     let mut conns: Vec<ConnId> = Vec::new();
     let mut buf = [0u8; 1024];
     let mut drain = |st: &mut Station, conns: &mut Vec<ConnId>| {
+        let call = st.call_active();
         while let Ok(Some(t)) = st.poll_transmit(&mut buf) {
             assert!(t.len >= 12 && t.len <= buf.len());
-            assert!(
-                Message::decode(buf.get(..t.len).unwrap_or(&[])).is_ok(),
-                "station sends decodable messages"
-            );
+            let decoded = Message::decode(buf.get(..t.len).unwrap_or(&[]));
+            assert!(decoded.is_ok(), "station sends decodable messages");
+            if let Ok((_, m)) = decoded {
+                // Rows 69–71: no fallback step during a call.
+                assert!(
+                    !(call && m.id() == crate::wire::message::id::REGISTER_TOKEN_REQ),
+                    "token request during a call"
+                );
+            }
         }
         while let Some(ev) = st.poll_event() {
-            if let station::Event::Connect { conn, .. } = ev {
-                conns.push(conn);
+            match ev {
+                station::Event::Connect { conn, .. } => conns.push(conn),
+                // Rows 63/76: a reset waits for the end of the call.
+                station::Event::ResetRequested { .. } => {
+                    assert!(!call, "reset applied during a call");
+                }
+                _ => {}
             }
         }
     };

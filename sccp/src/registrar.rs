@@ -844,7 +844,7 @@ impl<S: DeviceStore> Registrar<S> {
             && bytes.get(8..) == Some(&[0, 0, 0, 0])
         {
             if let Some(x) = self.conns.get_mut(&c) {
-                if x.state == ConnState::Registered && x.buf.is_empty() {
+                if x.state == ConnState::Registered && x.buf.is_empty() && !x.resetting {
                     x.deadline = now.as_millis().saturating_add(u64::from(x.dead_after));
                     x.keepalives = x.keepalives.wrapping_add(1);
                     self.totals.keepalives += 1;
@@ -1087,7 +1087,11 @@ impl<S: DeviceStore> Registrar<S> {
             Message::KeepAlive(_) => {
                 match state {
                     ConnState::Registered => {
-                        conn.deadline = now.as_millis().saturating_add(u64::from(conn.dead_after));
+                        // A reset is pending: RT_RESET runs regardless (row 18).
+                        if !conn.resetting {
+                            conn.deadline =
+                                now.as_millis().saturating_add(u64::from(conn.dead_after));
+                        }
                         conn.keepalives = conn.keepalives.wrapping_add(1);
                     }
                     ConnState::AwaitingFirst | ConnState::Standby => {
