@@ -122,7 +122,7 @@ pub fn station_script(data: &[u8]) {
         if u.is_empty() {
             break;
         }
-        let op: u8 = u.int_in_range(0..=10).unwrap_or(0);
+        let op: u8 = u.int_in_range(0..=12).unwrap_or(0);
         let pick = |u: &mut Unstructured<'_>, conns: &[ConnId]| -> ConnId {
             let n = conns.len().max(1);
             let i = u.int_in_range(0..=n - 1).unwrap_or(0);
@@ -168,6 +168,8 @@ pub fn station_script(data: &[u8]) {
             }
             8 => st.unregister(now),
             10 => st.set_call_active(now, u.arbitrary().unwrap_or(false)),
+            11 => st.handle_link_down(now),
+            12 => st.handle_link_up(now),
             _ => {
                 if u.arbitrary().unwrap_or(false) {
                     st.start(now);

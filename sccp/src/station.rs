@@ -32,6 +32,18 @@
 //!   (`RegisterTokenReq`, then `RegisterTokenAck` → unregister → register)
 //!   runs when the call ends (rows 69/70).
 //!
+//! ## Network link (rows 84/85)
+//!
+//! [`Station::handle_link_down`] (E06) is the loss of every connection at
+//! once: all are closed, every timer is cancelled, bad tags are forgotten,
+//! and the station waits in [`State::LinkDown`] (B2) — also during a call,
+//! since the media path is gone too. A registered station first reports
+//! [`Event::Lost`] with [`LostCause::LinkDown`]. [`Station::handle_link_up`]
+//! (E05) starts a new pass over the list; an owner that runs the network
+//! steps (DHCP, TFTP, B2–B9) itself calls [`Station::start`] after them
+//! instead. A pending reset survives the link loss and is still applied when
+//! the call ends.
+//!
 //! Sans-IO (`STYLE.md` §2): the station asks for connections with
 //! [`Event::Connect`] / [`Event::Close`], the driver reports them with
 //! [`Station::handle_conn_event`], feeds received bytes to
@@ -267,6 +279,8 @@ pub enum LostCause {
     ConnectionClosed,
     /// The CallManager sent bytes that do not decode.
     PeerGarbage,
+    /// The network link went down ([`Station::handle_link_down`], row 85).
+    LinkDown,
 }
 
 /// The station's state (`phone-boot.md` §1.2).
@@ -307,6 +321,9 @@ pub enum State {
     /// Stopped (after a reset request, an unregister, or an exhausted pass
     /// without [`Config::retry_after`]); [`Station::start`] starts over.
     Stopped,
+    /// B2: the network link is down (rows 84/85); no connection, no timer.
+    /// [`Station::handle_link_up`] or [`Station::start`] starts a new pass.
+    LinkDown,
 }
 
 /// What the station tells its driver or owner.
@@ -492,6 +509,7 @@ enum Phase {
     Rejected,
     VersionError,
     Stopped,
+    LinkDown,
 }
 
 /// Counters for monitoring and tests.
@@ -512,6 +530,8 @@ pub struct Counters {
     pub fallbacks: u64,
     /// Connections closed because the peer sent garbage.
     pub peer_garbage: u64,
+    /// Network link losses that closed the station's connections.
+    pub link_losses: u64,
 }
 
 /// The station state machine. See the [module docs](self).
@@ -659,6 +679,55 @@ impl Station {
         self.pending_reset.map(|(_, k)| k)
     }
 
+    /// The network link went down (E06). Rows 84/85: every connection is
+    /// lost at once — all are closed ([`Event::Close`]), every timer is
+    /// cancelled, bad tags are forgotten, and the station waits in
+    /// [`State::LinkDown`]. Registered (B12), it reports [`Event::Lost`] with
+    /// [`LostCause::LinkDown`] first; with a call preserved (B13) it leaves
+    /// B13 too (the media path is gone). Unregistering for a user reset, it
+    /// finishes the unregistration ([`Event::Unregistered`], row 79).
+    /// Ignored when stopped, rejected (B14) or in version error (B15), and
+    /// when the link is already down. A pending reset is kept for the end of
+    /// the call.
+    pub fn handle_link_down(&mut self, now: Instant) {
+        let lost = match self.phase {
+            Phase::Stopped | Phase::Rejected | Phase::VersionError | Phase::LinkDown => return,
+            Phase::Unregistering { from, to: None } => {
+                self.finish_unregister(now, from, None);
+                return;
+            }
+            Phase::Registered(k) => Some(k),
+            _ => None,
+        };
+        self.counters.link_losses += 1;
+        self.close_all();
+        self.reset_registration_state();
+        for b in &mut self.bad_until {
+            *b = None;
+        }
+        self.tried = 0;
+        self.failover_from = None;
+        self.fallback_from = None;
+        if let Some(k) = lost {
+            self.events.push_back(Event::Lost {
+                cm: k,
+                cause: LostCause::LinkDown,
+            });
+        }
+        self.phase = Phase::LinkDown;
+        self.phase_due = None;
+    }
+
+    /// The network link is up again (E05): in [`State::LinkDown`], starts a
+    /// new pass over the CallManager list from the first member (a pending
+    /// reset stays pending). Ignored in every other state.
+    pub fn handle_link_up(&mut self, now: Instant) {
+        if self.phase == Phase::LinkDown {
+            self.tried = 0;
+            self.next_attempt(now);
+        }
+    }
+
     /// Whether the owner reported a call in progress.
     #[must_use]
     pub fn call_active(&self) -> bool {
@@ -678,6 +747,7 @@ impl Station {
             Phase::Rejected => State::Rejected,
             Phase::VersionError => State::VersionError,
             Phase::Stopped => State::Stopped,
+            Phase::LinkDown => State::LinkDown,
         }
     }
 
@@ -764,6 +834,11 @@ impl Station {
             if self.links.iter().flatten().any(|l| l.token_deferred) {
                 return Err("fallback deferred without a call");
             }
+        }
+        if self.phase == Phase::LinkDown
+            && (self.links.iter().flatten().next().is_some() || self.poll_timeout().is_some())
+        {
+            return Err("link down with a connection or a timer");
         }
         if matches!(
             self.phase,
@@ -1451,6 +1526,7 @@ impl Station {
             Phase::Rejected => "Rejected",
             Phase::VersionError => "VersionError",
             Phase::Stopped => "Stopped",
+            Phase::LinkDown => "LinkDown",
         }
     }
 

@@ -489,3 +489,69 @@ fn registrar_reset_waits_for_calls_and_unanswered_resets_time_out() {
     assert_eq!(net.registrar(1).registered_count(), 0);
     assert_eq!(net.double_registrations, 0);
 }
+
+/// Rows 84/85 in the network: a station's link goes down for 20 s; the
+/// registrar learns nothing (no FIN crosses a dead link) and still holds the
+/// old registration when the station comes back and registers again on the
+/// primary; the newer registration replaces the old one (§2.7,
+/// duplicateRegistration: same address), never two at once.
+#[test]
+fn link_flap_re_registers_on_the_primary_and_replaces_the_stale_registration() {
+    use dialtone_sccp::registrar::{Event as REvent, UnregisterCause};
+    let mut net = Net::standard(2, 10);
+    registered_all(&mut net, 0);
+    standbys_up(&mut net);
+    for s in 0..5 {
+        net.set_link(s, false);
+    }
+    assert!((0..5).all(|s| net.stations[s].state() == station::State::LinkDown));
+    net.advance(Duration::from_secs(20));
+    assert_eq!(
+        net.registrar(0).registered_count(),
+        10,
+        "registrar learnt nothing"
+    );
+    assert!((5..10).all(|s| net.stations[s].active_cm() == Some(0)));
+    for s in 0..5 {
+        net.set_link(s, true);
+    }
+    net.run_until_pred(Duration::from_secs(2), MS, |n| n.all_on(0))
+        .expect("back on the primary");
+    let replaced = net
+        .registrar_events
+        .iter()
+        .filter(|(_, m, e)| {
+            *m == 0
+                && matches!(
+                    e,
+                    REvent::Unregistered {
+                        cause: UnregisterCause::DuplicateRegistration,
+                        ..
+                    }
+                )
+        })
+        .count();
+    assert_eq!(replaced, 5);
+    assert_eq!(net.registrar(0).registered_count(), 10);
+    assert_eq!(net.registrar(0).totals().duplicates, 5);
+    let lost = net
+        .station_events
+        .iter()
+        .filter(|(_, _, e)| {
+            matches!(
+                e,
+                station::Event::Lost {
+                    cause: LostCause::LinkDown,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(lost, 5);
+    // The stale connections time out on the registrar without touching the
+    // new registrations.
+    net.advance(Duration::from_secs(200));
+    assert_eq!(net.registrar(0).registered_count(), 10);
+    assert!(net.all_on(0));
+    assert_eq!(net.double_registrations, 0);
+}

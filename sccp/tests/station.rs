@@ -829,3 +829,154 @@ fn token_ack_arriving_during_a_call_is_asked_again_after_it() {
     assert_eq!(ids(&drain(&mut s).tx), [(p0, id::REGISTER_TOKEN_REQ)]);
     let _ = c1;
 }
+
+// --- Network link (rows 84/85) ---
+
+#[test]
+fn link_down_while_registered_loses_every_connection_and_link_up_starts_over() {
+    let mut s = station();
+    let (c0, c1) = registered(&mut s, Instant::ZERO);
+    s.handle_link_down(Instant::from_secs(5));
+    let o = drain(&mut s);
+    assert!(o.tx.is_empty());
+    assert_eq!(
+        o.ev,
+        [
+            Event::Close { conn: c0 },
+            Event::Close { conn: c1 },
+            Event::Lost {
+                cm: 0,
+                cause: LostCause::LinkDown
+            }
+        ]
+    );
+    assert_eq!(s.state(), State::LinkDown);
+    assert_eq!(s.open_connections(), 0);
+    assert_eq!(s.poll_timeout(), None, "every timer cancelled");
+    assert_eq!(s.counters().link_losses, 1);
+    s.check_invariants().unwrap();
+    // Late bytes on the old connections belong to nobody.
+    assert_eq!(
+        s.handle_input(Instant::from_secs(6), c0, &ka_ack()),
+        Err(station::InputError::UnknownConn)
+    );
+    s.handle_timeout(Instant::from_secs(3600));
+    assert!(drain(&mut s).ev.is_empty());
+    // Repeated link down is harmless.
+    s.handle_link_down(Instant::from_secs(3600));
+    assert!(drain(&mut s).ev.is_empty());
+    // E05: a new pass from the first member.
+    s.handle_link_up(Instant::from_secs(3601));
+    let o = drain(&mut s);
+    assert!(matches!(o.ev[..], [Event::Connect { cm: 0, .. }]));
+    assert_eq!(s.state(), State::Connecting { cm: 0 });
+    // Link up in any other state changes nothing.
+    s.handle_link_up(Instant::from_secs(3602));
+    assert!(drain(&mut s).ev.is_empty());
+}
+
+#[test]
+fn link_down_while_connecting_closes_and_cancels_without_a_loss_event() {
+    let mut s = station();
+    let o = drain(&mut s);
+    let c0 = conn_of(&o.ev, 0);
+    s.handle_link_down(Instant::from_secs(1));
+    assert_eq!(drain(&mut s).ev, [Event::Close { conn: c0 }]);
+    assert_eq!(s.state(), State::LinkDown);
+    assert_eq!(s.poll_timeout(), None);
+}
+
+#[test]
+fn link_down_forgets_bad_tags() {
+    let mut s = station();
+    let (_c0, c1) = registered(&mut s, Instant::ZERO);
+    miss_three_acks(&mut s, c1); // member 0 tagged bad, registering on 1
+    s.handle_link_down(Instant::from_secs(121));
+    drain(&mut s);
+    s.handle_link_up(Instant::from_secs(130));
+    let o = drain(&mut s);
+    assert!(
+        matches!(o.ev[..], [Event::Connect { cm: 0, .. }]),
+        "{:?}",
+        o.ev
+    );
+}
+
+/// Row 85 covers B13 too: the call's media path is gone with the link, so
+/// the end of the call does not fail over; the link coming back does.
+#[test]
+fn link_down_during_a_preserved_call_leaves_b13() {
+    let mut s = station();
+    let (c0, c1) = registered(&mut s, Instant::ZERO);
+    s.set_call_active(Instant::from_secs(1), true);
+    s.handle_conn_event(Instant::from_secs(2), c0, ConnEvent::Closed);
+    drain(&mut s);
+    s.handle_link_down(Instant::from_secs(3));
+    let o = drain(&mut s);
+    assert_eq!(o.ev, [Event::Close { conn: c1 }]);
+    assert_eq!(s.state(), State::LinkDown);
+    s.set_call_active(Instant::from_secs(4), false);
+    let o = drain(&mut s);
+    assert!(o.ev.is_empty() && o.tx.is_empty());
+    assert_eq!(s.state(), State::LinkDown);
+    s.check_invariants().unwrap();
+}
+
+#[test]
+fn link_down_during_a_call_with_a_pending_reset_keeps_the_reset() {
+    let mut s = station();
+    let (c0, _) = registered(&mut s, Instant::ZERO);
+    s.set_call_active(Instant::from_secs(1), true);
+    s.handle_input(Instant::from_secs(2), c0, &reset_msg(ResetType::Reset))
+        .unwrap();
+    s.handle_link_down(Instant::from_secs(3));
+    drain(&mut s);
+    assert_eq!(s.pending_reset(), Some(ResetType::Reset));
+    s.set_call_active(Instant::from_secs(4), false);
+    let o = drain(&mut s);
+    assert_eq!(
+        o.ev,
+        [Event::ResetRequested {
+            cm: 0,
+            kind: ResetType::Reset
+        }]
+    );
+    assert_eq!(s.state(), State::Stopped);
+    // Stopped ignores the link.
+    s.handle_link_up(Instant::from_secs(5));
+    assert!(drain(&mut s).ev.is_empty());
+    assert_eq!(s.state(), State::Stopped);
+}
+
+#[test]
+fn link_down_while_unregistering_for_a_user_reset_finishes_it() {
+    let mut s = station();
+    let (c0, _) = registered(&mut s, Instant::ZERO);
+    s.unregister(Instant::from_secs(1));
+    drain(&mut s);
+    s.handle_link_down(Instant::from_secs(2));
+    let o = drain(&mut s);
+    assert!(o.ev.contains(&Event::Close { conn: c0 }));
+    assert!(o.ev.contains(&Event::Unregistered { cm: 0 }));
+    assert_eq!(s.state(), State::Stopped);
+}
+
+#[test]
+fn link_down_is_ignored_when_rejected_or_in_version_error() {
+    let mut s = station();
+    let o = drain(&mut s);
+    let c0 = conn_of(&o.ev, 0);
+    s.handle_conn_event(Instant::ZERO, c0, ConnEvent::Connected);
+    let r = RegisterReject::new("Version Error").unwrap();
+    s.handle_input(
+        Instant::ZERO,
+        c0,
+        &enc(&Message::RegisterReject(Fixed::new(&r))),
+    )
+    .unwrap();
+    drain(&mut s);
+    s.handle_link_down(Instant::from_secs(1));
+    s.handle_link_up(Instant::from_secs(2));
+    assert!(drain(&mut s).ev.is_empty());
+    assert_eq!(s.state(), State::VersionError);
+}
