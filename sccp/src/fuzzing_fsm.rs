@@ -288,8 +288,19 @@ pub fn registrar_script(data: &[u8]) {
     if u.arbitrary().unwrap_or(false) {
         cfg.unknown_device_response = registrar::UnknownDeviceResponse::Close;
     }
+    if u.arbitrary().unwrap_or(false) {
+        cfg.store_mode = registrar::StoreMode::Asynchronous;
+    }
     let mut now = Instant::ZERO;
     let mut r = Registrar::new(cfg, store, now);
+    let names: Vec<DeviceName> = [
+        &b"SEP001E7AC4D231"[..],
+        b"SEP00000000BEEF",
+        b"SEPAAAAAAAAAAAA",
+    ]
+    .iter()
+    .filter_map(|n| DeviceName::parse(n))
+    .collect();
     let mut buf = [0u8; 1024];
     let mut drain = |r: &mut Registrar| {
         while let Ok(Some(t)) = r.poll_transmit(&mut buf) {
@@ -304,7 +315,7 @@ pub fn registrar_script(data: &[u8]) {
         if u.is_empty() {
             break;
         }
-        let op: u8 = u.int_in_range(0..=9).unwrap_or(0);
+        let op: u8 = u.int_in_range(0..=10).unwrap_or(0);
         let conn = ConnId(u32::from(u.int_in_range(0..=5u8).unwrap_or(0)));
         match op {
             0 => {
@@ -344,6 +355,20 @@ pub fn registrar_script(data: &[u8]) {
             8 => {
                 if let Some(n) = known {
                     r.reset_device(now, n, ResetType::Restart);
+                }
+            }
+            10 => {
+                let i = usize::from(u.int_in_range(0..=2u8).unwrap_or(0));
+                let dev = names.get(i).copied();
+                let res = match u.int_in_range(0..=3u8).unwrap_or(0) {
+                    0 | 1 => registrar::StoreResult::Created {
+                        dn: u.int_in_range(3000..=3002).unwrap_or(3000),
+                    },
+                    2 => registrar::StoreResult::NoFreeDn,
+                    _ => registrar::StoreResult::Failed,
+                };
+                if let Some(dev) = dev {
+                    let _ = r.handle_store_result(now, conn, dev, res);
                 }
             }
             _ => r.set_busy(u.arbitrary().unwrap_or(false)),

@@ -13,9 +13,26 @@
 //! the wheel re-files an entry lazily when its slot comes round, so the cost
 //! per keepalive does not depend on the number of stations.
 //!
-//! Sans-IO like every machine of the crate: no sockets, no clock. The device
-//! store answers synchronously (an in-memory [`MemoryStore`] by default), so
-//! state R2 (AutoRegPending) of §2.3 is passed through at once.
+//! Sans-IO like every machine of the crate: no sockets, no clock.
+//!
+//! ## Device store and auto-registration (§2.2, §2.3 R2, §2.6)
+//!
+//! Look-ups go to a [`DeviceStore`] (an in-memory [`MemoryStore`] by
+//! default). How a device created by auto-registration is written depends on
+//! [`Config::store_mode`]:
+//!
+//! * [`StoreMode::Synchronous`] (default): the registrar picks the next free
+//!   number with [`DeviceStore::dn_in_use`], writes the record with
+//!   [`DeviceStore::create`] and answers at once; state R2 is passed through.
+//! * [`StoreMode::Asynchronous`]: the connection waits in R2 (AutoRegPending)
+//!   and the registrar emits the store request [`Event::CreateDevice`]
+//!   ("create device, next free DN", row 3); the owner writes the device to
+//!   its database and answers later with [`Registrar::handle_store_result`]
+//!   (row 10: accepted as a known device, the record cached with
+//!   [`DeviceStore::create`]; row 11: rejected). Without an answer within
+//!   [`Config::auto_registration_timeout`] (RT_AUTOREG, 10 s) the station is
+//!   rejected with [`AUTO_REG_DB_TIMEOUT`] ("Database Timeout"). A slow
+//!   database never blocks the other stations.
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -242,6 +259,41 @@ impl DeviceStore for MemoryStore {
     }
 }
 
+/// Reject reason autoRegisterDBError (29): every number of the
+/// auto-registration range is in use (§2.6); text "No Auto-Reg DN Available".
+pub const AUTO_REG_NO_DN: RejectReason = RejectReason::Unknown(29);
+/// Reject reason autoRegisterDBConfigTimeout (31): the store did not create
+/// the device (failure, or no answer within RT_AUTOREG, §2.6); text
+/// "Database Timeout".
+pub const AUTO_REG_DB_TIMEOUT: RejectReason = RejectReason::Unknown(31);
+/// RT_AUTOREG default (§2.12).
+pub const AUTO_REG_TIMEOUT_DEFAULT: Duration = Duration::from_secs(10);
+
+/// How auto-registration writes new devices (module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StoreMode {
+    /// [`DeviceStore::create`] at once; no R2 wait.
+    #[default]
+    Synchronous,
+    /// [`Event::CreateDevice`], then R2 until
+    /// [`Registrar::handle_store_result`] or RT_AUTOREG.
+    Asynchronous,
+}
+
+/// The owner's answer to [`Event::CreateDevice`] (§2.4 rows 10/11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreResult {
+    /// The device exists now with directory number `dn` on line 1.
+    Created {
+        /// Directory number given.
+        dn: u32,
+    },
+    /// Every number of the range is in use ([`AUTO_REG_NO_DN`]).
+    NoFreeDn,
+    /// The store failed ([`AUTO_REG_DB_TIMEOUT`]).
+    Failed,
+}
+
 /// What to do with a second registration of a registered device (§2.7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DuplicatePolicy {
@@ -296,6 +348,10 @@ pub struct Config {
     pub token_backoff: Duration,
     /// `token_busy_wait`.
     pub token_busy_wait: Duration,
+    /// How auto-registered devices are written (§2.2; module docs).
+    pub store_mode: StoreMode,
+    /// RT_AUTOREG: wait for [`Registrar::handle_store_result`].
+    pub auto_registration_timeout: Duration,
     /// RT_FIRST.
     pub first_message_timeout: Duration,
     /// RT_RESET.
@@ -327,6 +383,8 @@ impl Default for Config {
             grant_tokens: true,
             token_backoff: Duration::from_secs(60),
             token_busy_wait: Duration::from_secs(10),
+            store_mode: StoreMode::Synchronous,
+            auto_registration_timeout: AUTO_REG_TIMEOUT_DEFAULT,
             first_message_timeout: Duration::from_secs(30),
             reset_timeout: Duration::from_secs(30),
             close_timeout: Duration::from_secs(10),
@@ -408,6 +466,23 @@ pub enum Event {
         /// Reason (§2.5).
         reason: RejectReason,
     },
+    /// Store request (§2.4 row 3, [`StoreMode::Asynchronous`]): create
+    /// `device` with the reported model and the next free number of
+    /// `first_dn..=last_dn` on line 1, then answer with
+    /// [`Registrar::handle_store_result`]`(conn, device, …)` within
+    /// RT_AUTOREG.
+    CreateDevice {
+        /// Connection waiting in R2.
+        conn: ConnId,
+        /// Device to create.
+        device: DeviceName,
+        /// Model it reported.
+        device_type: DeviceType,
+        /// First number of the auto-registration range.
+        first_dn: u32,
+        /// Last number of the range.
+        last_dn: u32,
+    },
     /// Auto-registration created a device (§2.6).
     AutoRegistered {
         /// Device.
@@ -458,6 +533,10 @@ pub enum InputError {
         /// Message id.
         message_id: u32,
     },
+    /// A store answer for a connection that no longer waits for it (closed,
+    /// timed out, or never asked); nothing changed.
+    #[error("store answer for no pending request")]
+    StaleTransaction,
 }
 
 /// A connection event reported by the driver.
@@ -546,6 +625,8 @@ type Fast = BuildHasherDefault<IdHasher>;
 enum ConnState {
     AwaitingFirst,
     Standby,
+    /// R2: waiting for the store to create the device.
+    AutoRegPending,
     Registered,
     Closing,
 }
@@ -560,6 +641,12 @@ struct Conn {
     /// Keepalives received on this registration (folded into the device's
     /// counters when it ends).
     keepalives: u32,
+    /// Model reported in `Register` (R2, R3).
+    reported: DeviceType,
+    /// Protocol version asked for in `Register` (R2).
+    proto: u8,
+    /// The connection was the device's standby before `Register` (R2).
+    was_standby: bool,
     state: ConnState,
     resetting: bool,
     in_service: bool,
@@ -584,6 +671,19 @@ enum Out {
     Reset(ResetType),
     TokenAck,
     TokenReject(u32),
+}
+
+/// What a `Register` is decided on (§2.5 rows 4–9).
+#[derive(Debug, Clone, Copy)]
+struct Admission {
+    name: DeviceName,
+    reported: DeviceType,
+    expected: DeviceType,
+    enabled: bool,
+    granted: Option<Duration>,
+    ip: [u8; 4],
+    proto: u8,
+    was_standby: bool,
 }
 
 /// Hashed timer wheel of (connection, generation) entries.
@@ -793,6 +893,15 @@ impl<S: DeviceStore> Registrar<S> {
                 Some(conn) if conn.state == ConnState::Registered && conn.device == *dev => {}
                 _ => return Err("device index points at a connection not registered for it"),
             }
+        }
+        let async_store = self.config.store_mode == StoreMode::Asynchronous;
+        if !async_store
+            && self
+                .conns
+                .values()
+                .any(|c| c.state == ConnState::AutoRegPending)
+        {
+            return Err("waiting for a store answer with a synchronous store");
         }
         if self.totals.registered != self.by_device.len() as u64 {
             return Err("registered total is off");
@@ -1006,6 +1115,9 @@ impl<S: DeviceStore> Registrar<S> {
                 dead_after: 0,
                 gen,
                 station_ip: [0; 4],
+                reported: DeviceType::Unknown(0),
+                proto: 0,
+                was_standby: false,
                 state: ConnState::AwaitingFirst,
                 keepalives: 0,
                 resetting: false,
@@ -1052,6 +1164,12 @@ impl<S: DeviceStore> Registrar<S> {
         let Some(conn) = self.conns.get(&c) else {
             return;
         };
+        if conn.state == ConnState::AutoRegPending {
+            // Row 11: RT_AUTOREG.
+            let device = DeviceName(conn.device);
+            self.reject(c, Some(device), AUTO_REG_DB_TIMEOUT);
+            return;
+        }
         let cause = match (conn.state, conn.resetting) {
             (ConnState::Registered, true) => UnregisterCause::DeviceNoResponse,
             (ConnState::Registered, false) => {
@@ -1072,6 +1190,7 @@ impl<S: DeviceStore> Registrar<S> {
         let state = match self.conns.get(&c).map(|x| x.state) {
             Some(ConnState::AwaitingFirst) => "AwaitingFirst",
             Some(ConnState::Standby) => "Standby",
+            Some(ConnState::AutoRegPending) => "AutoRegPending",
             Some(ConnState::Registered) => "Registered",
             Some(ConnState::Closing) | None => "Closing",
         };
@@ -1102,14 +1221,16 @@ impl<S: DeviceStore> Registrar<S> {
                             .saturating_mul(u32::from(self.config.keepalive_miss_limit.max(1)));
                         self.set_deadline(c, now.saturating_add(d).as_millis());
                     }
-                    ConnState::Closing => return self.unexpected(c, msg.id()),
+                    ConnState::Closing | ConnState::AutoRegPending => {
+                        return self.unexpected(c, msg.id())
+                    }
                 }
                 self.totals.keepalives += 1;
                 self.out.push_back((ConnId(c), Out::KeepAliveAck));
                 Ok(())
             }
             Message::Register(reg) => {
-                if state == ConnState::Closing {
+                if matches!(state, ConnState::Closing | ConnState::AutoRegPending) {
                     return self.unexpected(c, msg.id());
                 }
                 if state == ConnState::Registered {
@@ -1282,32 +1403,141 @@ impl<S: DeviceStore> Registrar<S> {
             return;
         }
         let reported = reg.device_type();
+        let ip = reg.base.station_ip.0;
         // Row 3.
         let (expected, enabled, granted) = match self.store.lookup(name) {
             Some(r) => (r.device_type, r.enabled, r.keepalive),
             None => {
                 // 3a / 3b.
-                if self.config.auto_registration.is_none() {
+                let Some((first_dn, last_dn)) = self.config.auto_registration else {
                     self.reject(c, Some(name), RejectReason::NoEntryInDatabase);
+                    return;
+                };
+                if self.config.store_mode == StoreMode::Asynchronous {
+                    // §2.4 row 3: R2 until the store answers or RT_AUTOREG.
+                    let Some(conn) = self.conns.get_mut(&c) else {
+                        return;
+                    };
+                    conn.state = ConnState::AutoRegPending;
+                    conn.device = name.0;
+                    conn.station_ip = ip;
+                    conn.reported = reported;
+                    conn.proto = proto;
+                    conn.was_standby = was_standby;
+                    let d = now.saturating_add(self.config.auto_registration_timeout);
+                    self.set_deadline(c, d.as_millis());
+                    self.events.push_back(Event::CreateDevice {
+                        conn: ConnId(c),
+                        device: name,
+                        device_type: reported,
+                        first_dn,
+                        last_dn,
+                    });
                     return;
                 }
                 let Some(dn) = self.next_free_dn() else {
-                    self.reject(c, Some(name), RejectReason::Unknown(29));
+                    self.reject(c, Some(name), AUTO_REG_NO_DN);
                     return;
                 };
-                let mut tmp = [0u8; 10];
-                let rec =
-                    DeviceRecord::new(reported, std::vec![String::from(fmt_u32(dn, &mut tmp))]);
-                if self.store.create(name, rec).is_err() {
-                    self.reject(c, Some(name), RejectReason::Unknown(31));
+                if !self.create_auto_registered(name, reported, dn) {
+                    self.reject(c, Some(name), AUTO_REG_DB_TIMEOUT);
                     return;
                 }
-                self.totals.auto_registered += 1;
-                self.events
-                    .push_back(Event::AutoRegistered { device: name, dn });
                 (reported, true, None)
             }
         };
+        let admission = Admission {
+            name,
+            reported,
+            expected,
+            enabled,
+            granted,
+            ip,
+            proto,
+            was_standby,
+        };
+        self.admit(now, c, &admission);
+    }
+
+    /// Writes an auto-registered device to the store; `false` when refused.
+    fn create_auto_registered(&mut self, name: DeviceName, model: DeviceType, dn: u32) -> bool {
+        let mut tmp = [0u8; 10];
+        let rec = DeviceRecord::new(model, std::vec![String::from(fmt_u32(dn, &mut tmp))]);
+        if self.store.create(name, rec).is_err() {
+            return false;
+        }
+        self.totals.auto_registered += 1;
+        self.events
+            .push_back(Event::AutoRegistered { device: name, dn });
+        true
+    }
+
+    /// The store's answer to [`Event::CreateDevice`] for `conn` and
+    /// `device` (§2.4 rows 10/11). `Created`: the record (reported model,
+    /// `dn` on line 1) is cached with [`DeviceStore::create`],
+    /// [`Event::AutoRegistered`] is emitted and the `Register` is decided as
+    /// for a known device (rows 4–9 of §2.5, then `RegisterAck`); `NoFreeDn`
+    /// rejects with [`AUTO_REG_NO_DN`], `Failed` with [`AUTO_REG_DB_TIMEOUT`].
+    ///
+    /// # Errors
+    /// [`InputError::StaleTransaction`] when `conn` is not waiting for this
+    /// device (closed, timed out, answered already); nothing changes. The
+    /// database is the authority: a station rejected after RT_AUTOREG
+    /// registers on its next attempt, when the store answers again.
+    pub fn handle_store_result(
+        &mut self,
+        now: Instant,
+        conn: ConnId,
+        device: DeviceName,
+        result: StoreResult,
+    ) -> Result<(), InputError> {
+        let c = conn.0;
+        let Some(x) = self
+            .conns
+            .get_mut(&c)
+            .filter(|x| x.state == ConnState::AutoRegPending && x.device == device.0)
+        else {
+            self.totals.unexpected_input += 1;
+            return Err(InputError::StaleTransaction);
+        };
+        // Leave R2 before deciding (the decision may reject and close).
+        x.state = ConnState::AwaitingFirst;
+        let admission = Admission {
+            name: device,
+            reported: x.reported,
+            expected: x.reported,
+            enabled: true,
+            granted: None,
+            ip: x.station_ip,
+            proto: x.proto,
+            was_standby: x.was_standby,
+        };
+        match result {
+            StoreResult::Created { dn } => {
+                if self.create_auto_registered(device, admission.reported, dn) {
+                    self.admit(now, c, &admission);
+                } else {
+                    self.reject(c, Some(device), AUTO_REG_DB_TIMEOUT);
+                }
+            }
+            StoreResult::NoFreeDn => self.reject(c, Some(device), AUTO_REG_NO_DN),
+            StoreResult::Failed => self.reject(c, Some(device), AUTO_REG_DB_TIMEOUT),
+        }
+        Ok(())
+    }
+
+    /// §2.5 rows 4–9, then accept (§2.4 row 2).
+    fn admit(&mut self, now: Instant, c: u32, a: &Admission) {
+        let Admission {
+            name,
+            reported,
+            expected,
+            enabled,
+            granted,
+            ip,
+            proto,
+            was_standby,
+        } = *a;
         // Row 4.
         if !enabled {
             self.reject(c, Some(name), RejectReason::DeviceNotActive);
@@ -1328,7 +1558,6 @@ impl<S: DeviceStore> Registrar<S> {
                 }
             }
         }
-        let ip = reg.base.station_ip.0;
         if let Some(o) = old {
             self.totals.duplicates += 1;
             self.counters.entry(name.0).or_default().duplicates += 1;
@@ -1361,6 +1590,7 @@ impl<S: DeviceStore> Registrar<S> {
         };
         conn.state = ConnState::Registered;
         conn.device = name.0;
+        conn.reported = reported;
         conn.dead_after = dead_ms;
         conn.station_ip = ip;
         conn.negotiated = version;
@@ -1445,8 +1675,8 @@ impl<S: DeviceStore> Registrar<S> {
             }
             Out::RegisterReject(reason) => {
                 let text = reason.text().unwrap_or(match reason {
-                    RejectReason::Unknown(29) => "No Auto-Reg DN Available",
-                    RejectReason::Unknown(31) => "Database Timeout",
+                    AUTO_REG_NO_DN => "No Auto-Reg DN Available",
+                    AUTO_REG_DB_TIMEOUT => "Database Timeout",
                     _ => "Registration Rejected",
                 });
                 let r = RegisterReject::new(text).unwrap_or_default();
