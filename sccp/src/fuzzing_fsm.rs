@@ -315,7 +315,7 @@ pub fn registrar_script(data: &[u8]) {
         if u.is_empty() {
             break;
         }
-        let op: u8 = u.int_in_range(0..=10).unwrap_or(0);
+        let op: u8 = u.int_in_range(0..=14).unwrap_or(0);
         let conn = ConnId(u32::from(u.int_in_range(0..=5u8).unwrap_or(0)));
         match op {
             0 => {
@@ -370,6 +370,57 @@ pub fn registrar_script(data: &[u8]) {
                 if let Some(dev) = dev {
                     let _ = r.handle_store_result(now, conn, dev, res);
                 }
+            }
+            11..=13 => {
+                let i = usize::from(u.int_in_range(0..=2u8).unwrap_or(0));
+                let Some(dev) = names.get(i).copied() else {
+                    continue;
+                };
+                match op {
+                    11 => {
+                        let ip = u
+                            .arbitrary::<Option<u8>>()
+                            .unwrap_or(None)
+                            .map(|b| core::net::Ipv4Addr::new(10, 0, 0, b));
+                        r.handle_registered_elsewhere(now, dev, ip);
+                    }
+                    12 => {
+                        let _ = r.delete_device(now, dev);
+                    }
+                    _ => {
+                        let t = if u.arbitrary().unwrap_or(true) {
+                            DeviceType::Cisco7960
+                        } else {
+                            DeviceType::Cisco7965
+                        };
+                        let mut rec = DeviceRecord::new(t, std::vec!["3000".into()]);
+                        rec.enabled = u.arbitrary().unwrap_or(true);
+                        let _ = r.update_device(now, dev, rec);
+                    }
+                }
+            }
+            14 => {
+                let secs = Duration::from_secs(u.int_in_range(0..=1200).unwrap_or(30));
+                let n: u8 = u.int_in_range(0..=12).unwrap_or(3);
+                let p = match u.int_in_range(0..=7u8).unwrap_or(0) {
+                    0 => registrar::Parameter::Keepalive(secs),
+                    1 => registrar::Parameter::SecondaryKeepalive(secs),
+                    2 => registrar::Parameter::KeepaliveMissLimit(n),
+                    3 => registrar::Parameter::AutoRegistration(
+                        u.arbitrary::<bool>()
+                            .unwrap_or(false)
+                            .then_some((3000, 3000 + u32::from(n))),
+                    ),
+                    4 => registrar::Parameter::MaxDevices(Some(usize::from(n))),
+                    5 => registrar::Parameter::ProtocolVersions(n, n.saturating_mul(2)),
+                    6 => registrar::Parameter::TokenBackoff(secs),
+                    _ => registrar::Parameter::DuplicatePolicy(if n % 2 == 0 {
+                        registrar::DuplicatePolicy::NewestWins
+                    } else {
+                        registrar::DuplicatePolicy::RejectNew
+                    }),
+                };
+                let _ = r.set_parameter(p);
             }
             _ => r.set_busy(u.arbitrary().unwrap_or(false)),
         }

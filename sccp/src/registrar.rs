@@ -161,8 +161,9 @@ impl DeviceRecord {
 #[error("the device store refused the new device")]
 pub struct StoreError;
 
-/// Where devices live (§2.2). Looked up by name; written only by
-/// auto-registration.
+/// Where devices live (§2.2). Looked up by name; written by
+/// auto-registration and by the administrator commands of [`Registrar`]
+/// ([`Registrar::delete_device`], [`Registrar::update_device`]).
 pub trait DeviceStore {
     /// The record of `name`.
     fn lookup(&self, name: DeviceName) -> Option<&DeviceRecord>;
@@ -173,13 +174,32 @@ pub trait DeviceStore {
     fn create(&mut self, name: DeviceName, record: DeviceRecord) -> Result<(), StoreError>;
     /// Whether a directory number is assigned to any device.
     fn dn_in_use(&self, dn: &str) -> bool;
+    /// Removes a device (administrator); `Ok(false)` when it was not there.
+    /// The default refuses (a read-only store).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store refuses.
+    fn remove(&mut self, name: DeviceName) -> Result<bool, StoreError> {
+        let _ = name;
+        Err(StoreError)
+    }
+    /// Replaces (or adds) a device's record (administrator). The default
+    /// is [`DeviceStore::create`].
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store refuses.
+    fn update(&mut self, name: DeviceName, record: DeviceRecord) -> Result<(), StoreError> {
+        self.create(name, record)
+    }
 }
 
 /// The default in-memory [`DeviceStore`].
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStore {
     devices: HashMap<DeviceName, DeviceRecord>,
-    dns: std::collections::HashSet<String>,
+    /// Directory number → how many records use it (shared lines count once
+    /// per device).
+    dns: HashMap<String, u32>,
 }
 
 impl MemoryStore {
@@ -192,9 +212,30 @@ impl MemoryStore {
     /// Adds or replaces a device.
     pub fn insert(&mut self, name: DeviceName, record: DeviceRecord) {
         for dn in &record.directory_numbers {
-            self.dns.insert(dn.clone());
+            *self.dns.entry(dn.clone()).or_default() += 1;
         }
-        self.devices.insert(name, record);
+        if let Some(old) = self.devices.insert(name, record) {
+            self.release_dns(&old);
+        }
+    }
+
+    /// Removes a device; its numbers become free unless another device
+    /// uses them.
+    pub fn remove(&mut self, name: DeviceName) -> Option<DeviceRecord> {
+        let old = self.devices.remove(&name)?;
+        self.release_dns(&old);
+        Some(old)
+    }
+
+    fn release_dns(&mut self, record: &DeviceRecord) {
+        for dn in &record.directory_numbers {
+            if let Some(n) = self.dns.get_mut(dn) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    self.dns.remove(dn);
+                }
+            }
+        }
     }
 
     /// Number of devices.
@@ -255,7 +296,10 @@ impl DeviceStore for MemoryStore {
         Ok(())
     }
     fn dn_in_use(&self, dn: &str) -> bool {
-        self.dns.contains(dn)
+        self.dns.contains_key(dn)
+    }
+    fn remove(&mut self, name: DeviceName) -> Result<bool, StoreError> {
+        Ok(MemoryStore::remove(self, name).is_some())
     }
 }
 
@@ -396,7 +440,78 @@ impl Default for Config {
     }
 }
 
+/// One registrar parameter of §2.1, for [`Registrar::set_parameter`]
+/// (the administrator's `SetParameter`). Values outside the ranges of §2.1
+/// are refused and the old value stays; a change applies to registrations
+/// made after it (§2.8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Parameter {
+    /// `station_keepalive_interval`, 10–1000 s.
+    Keepalive(Duration),
+    /// `station_2nd_keepalive_interval`, 10–1000 s.
+    SecondaryKeepalive(Duration),
+    /// `keepalive_miss_limit`, 1–10.
+    KeepaliveMissLimit(u8),
+    /// Auto-registration range `first..=last` (first ≤ last), `None` = off.
+    AutoRegistration(Option<(u32, u32)>),
+    /// `max_devices`, ≥ 1; `None` = unlimited.
+    MaxDevices(Option<usize>),
+    /// `duplicate_policy`.
+    DuplicatePolicy(DuplicatePolicy),
+    /// `unknown_device_response`.
+    UnknownDeviceResponse(UnknownDeviceResponse),
+    /// `protocol_versions` (min, max), min ≤ max.
+    ProtocolVersions(u8, u8),
+    /// `token_backoff`, ≥ 30 s.
+    TokenBackoff(Duration),
+    /// `token_busy_wait`, ≥ 1 s.
+    TokenBusyWait(Duration),
+    /// Whether token requests are granted (this node is preferred).
+    GrantTokens(bool),
+}
+
 impl Config {
+    /// Sets one parameter (§2.1 ranges).
+    ///
+    /// # Errors
+    /// [`OutOfRange`] outside its range; nothing changes then.
+    pub fn set(&mut self, p: Parameter) -> Result<(), OutOfRange> {
+        let ok = |c: bool| if c { Ok(()) } else { Err(OutOfRange) };
+        match p {
+            Parameter::Keepalive(d) => return self.set_keepalive(d),
+            Parameter::SecondaryKeepalive(d) => return self.set_secondary_keepalive(d),
+            Parameter::KeepaliveMissLimit(n) => {
+                ok((1..=10).contains(&n))?;
+                self.keepalive_miss_limit = n;
+            }
+            Parameter::AutoRegistration(r) => {
+                ok(r.is_none_or(|(f, l)| f <= l))?;
+                self.auto_registration = r;
+            }
+            Parameter::MaxDevices(m) => {
+                ok(m != Some(0))?;
+                self.max_devices = m;
+            }
+            Parameter::DuplicatePolicy(d) => self.duplicate_policy = d,
+            Parameter::UnknownDeviceResponse(u) => self.unknown_device_response = u,
+            Parameter::ProtocolVersions(lo, hi) => {
+                ok(lo <= hi)?;
+                self.protocol_versions = (lo, hi);
+            }
+            Parameter::TokenBackoff(d) => {
+                ok(d >= Duration::from_secs(30))?;
+                self.token_backoff = d;
+            }
+            Parameter::TokenBusyWait(d) => {
+                ok(d >= Duration::from_secs(1))?;
+                self.token_busy_wait = d;
+            }
+            Parameter::GrantTokens(g) => self.grant_tokens = g,
+        }
+        Ok(())
+    }
+
     /// Sets `station_keepalive_interval`.
     ///
     /// # Errors
@@ -438,6 +553,8 @@ pub enum UnregisterCause {
     SourceIpAddrChanged,
     /// The device did not leave after `Reset` (deviceNoResponse).
     DeviceNoResponse,
+    /// The administrator deleted the device (§2.4 row 21).
+    DeviceDeleted,
     /// The connection closed after a `Reset` (callManagerReset/Restart).
     CallManagerReset,
 }
@@ -873,6 +990,99 @@ impl<S: DeviceStore> Registrar<S> {
             return true;
         }
         false
+    }
+
+    /// The administrator's `SetParameter` (§2.1, §2.4): see [`Parameter`].
+    /// A new auto-registration range restarts the search for free numbers
+    /// at its first number.
+    ///
+    /// # Errors
+    /// [`OutOfRange`] outside the parameter's range; nothing changes.
+    pub fn set_parameter(&mut self, p: Parameter) -> Result<(), OutOfRange> {
+        self.config.set(p)?;
+        if let Parameter::AutoRegistration(r) = p {
+            self.next_dn = r.map_or(0, |(f, _)| f);
+        }
+        Ok(())
+    }
+
+    /// The administrator's `DeleteDevice` (§2.4 row 21): removes `device`
+    /// from the store; when it is registered, sends `Reset(reset)`, reports
+    /// [`Event::Unregistered`] with [`UnregisterCause::DeviceDeleted`] and
+    /// closes the connection after RT_CLOSE unless the phone does first
+    /// (R4). Its next `Register` is decided as for an unknown device. Returns
+    /// whether a registration ended.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store refuses; nothing changes then.
+    pub fn delete_device(&mut self, now: Instant, device: DeviceName) -> Result<bool, StoreError> {
+        self.store.remove(device)?;
+        let Some(&c) = self.by_device.get(&device.0) else {
+            return Ok(false);
+        };
+        self.out
+            .push_back((ConnId(c), Out::Reset(ResetType::Reset)));
+        self.drop_registration(c, UnregisterCause::DeviceDeleted);
+        let close = now.saturating_add(self.config.close_timeout).as_millis();
+        self.set_deadline(c, close);
+        Ok(true)
+    }
+
+    /// The administrator's `UpdateDevice` (§2.4): replaces the record of
+    /// `device` in the store. When the device is registered and the new
+    /// record no longer admits its registration (disabled, or another model
+    /// than the one it reported, §2.5 rows 4/6), it gets `Reset(reset)` as
+    /// with [`Registrar::reset_device`], so it registers again and is
+    /// decided on the new record; other changes (numbers, keepalive) apply
+    /// to its next registration — [`Registrar::reset_device`] with
+    /// [`ResetType::ApplyConfig`] or [`ResetType::Restart`] pushes them now.
+    /// Returns whether a reset was sent.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store refuses; nothing changes then.
+    pub fn update_device(
+        &mut self,
+        now: Instant,
+        device: DeviceName,
+        record: DeviceRecord,
+    ) -> Result<bool, StoreError> {
+        let enabled = record.enabled;
+        let model = record.device_type;
+        self.store.update(device, record)?;
+        let invalid = self
+            .by_device
+            .get(&device.0)
+            .and_then(|c| self.conns.get(c))
+            .is_some_and(|conn| !enabled || conn.reported != model);
+        Ok(invalid && self.reset_device(now, device, ResetType::Reset))
+    }
+
+    /// Cluster notice `RegisteredElsewhere` (§2.4 row 20, §2.7): `device`
+    /// now holds a registration on another node, from `station_ip` when
+    /// known. A registration here ends with [`Event::Unregistered`] —
+    /// [`UnregisterCause::SourceIpAddrChanged`] when the other registration
+    /// comes from another address, else
+    /// [`UnregisterCause::DuplicateRegistration`] — and the connection is
+    /// closed at once ([`Event::Close`]); the duplicate counters count it.
+    /// Returns whether a registration ended (nothing happens otherwise).
+    pub fn handle_registered_elsewhere(
+        &mut self,
+        _now: Instant,
+        device: DeviceName,
+        station_ip: Option<core::net::Ipv4Addr>,
+    ) -> bool {
+        let Some(&c) = self.by_device.get(&device.0) else {
+            return false;
+        };
+        let here = self.conns.get(&c).map(|x| x.station_ip);
+        let cause = match (station_ip, here) {
+            (Some(ip), Some(h)) if ip.octets() != h => UnregisterCause::SourceIpAddrChanged,
+            _ => UnregisterCause::DuplicateRegistration,
+        };
+        self.totals.duplicates += 1;
+        self.counters.entry(device.0).or_default().duplicates += 1;
+        self.close(c, cause);
+        true
     }
 
     /// Checks internal invariants (property tests, fuzzing).

@@ -895,3 +895,289 @@ fn slow_database_auto_registers_every_station_in_the_network() {
     assert_eq!(timeouts, 1);
     net.registrar(0).check_invariants().unwrap();
 }
+
+// --- Cluster notice and administrator commands (§2.4 rows 17, 20, 21) ---
+
+const KNOWN: &str = "SEP001E7AC4D231";
+
+fn known() -> DeviceName {
+    DeviceName::parse(KNOWN.as_bytes()).unwrap()
+}
+
+/// A registrar with the known device registered on conn 1 from 10.0.0.5.
+fn with_known_registered(cfg: registrar::Config) -> Registrar {
+    let mut r = Registrar::new(cfg, one_device(), Instant::ZERO);
+    r.handle_input(
+        Instant::ZERO,
+        ConnId(1),
+        &register_bytes(KNOWN, DeviceType::Cisco7960, [10, 0, 0, 5]),
+    )
+    .unwrap();
+    drain(&mut r);
+    assert_eq!(r.registered_count(), 1);
+    r
+}
+
+#[test]
+fn registered_elsewhere_unregisters_and_closes_with_the_right_cause() {
+    for (ip, cause) in [
+        (
+            Some(std::net::Ipv4Addr::new(10, 0, 0, 6)),
+            UnregisterCause::SourceIpAddrChanged,
+        ),
+        (
+            Some(std::net::Ipv4Addr::new(10, 0, 0, 5)),
+            UnregisterCause::DuplicateRegistration,
+        ),
+        (None, UnregisterCause::DuplicateRegistration),
+    ] {
+        let mut r = with_known_registered(registrar::Config::default());
+        assert!(r.handle_registered_elsewhere(Instant::from_secs(1), known(), ip));
+        let (tx, ev) = drain(&mut r);
+        assert!(tx.is_empty(), "row 20 sends nothing");
+        assert_eq!(
+            ev,
+            [
+                Event::Unregistered {
+                    conn: ConnId(1),
+                    device: known(),
+                    cause
+                },
+                Event::Close { conn: ConnId(1) }
+            ]
+        );
+        assert_eq!(r.registered_count(), 0);
+        assert_eq!(r.connection_count(), 0);
+        assert_eq!(r.totals().duplicates, 1);
+        assert_eq!(r.device_counters(known()).unwrap().duplicates, 1);
+        r.check_invariants().unwrap();
+        // Not registered here (any more): nothing happens.
+        assert!(!r.handle_registered_elsewhere(Instant::from_secs(2), known(), ip));
+        assert_eq!(drain(&mut r), (vec![], vec![]));
+    }
+}
+
+/// The notice in the network: the station sees its connection close and
+/// fails over to its standby on the other node at once.
+#[test]
+fn registered_elsewhere_moves_the_station_to_its_standby() {
+    let mut net = Net::standard(2, 1);
+    net.advance(Duration::from_secs(2));
+    assert!(net.all_on(0));
+    assert!(net.stations[0].standby_cm().is_some());
+    let now = net.now;
+    let r = net.registrars[0].as_mut().unwrap();
+    assert!(r.handle_registered_elsewhere(now, sim::name_of(0), None));
+    net.after_registrar(0);
+    net.advance(Duration::from_millis(10));
+    assert!(net.all_on(1));
+    assert_eq!(net.registrar(0).registered_count(), 0);
+    assert_eq!(net.double_registrations, 0);
+}
+
+#[test]
+fn delete_device_resets_the_station_and_forgets_the_record() {
+    let mut r = with_known_registered(registrar::Config::default());
+    assert_eq!(r.delete_device(Instant::from_secs(5), known()), Ok(true));
+    let (tx, ev) = drain(&mut r);
+    assert_eq!(tx.len(), 1);
+    let (_, m) = Message::decode(&tx[0].2).unwrap();
+    let Message::Reset(reset) = m else {
+        panic!("{m:?}")
+    };
+    assert_eq!(reset.kind(), ResetType::Reset);
+    assert_eq!(
+        ev,
+        [Event::Unregistered {
+            conn: ConnId(1),
+            device: known(),
+            cause: UnregisterCause::DeviceDeleted
+        }]
+    );
+    assert!(r.store().lookup(known()).is_none());
+    assert!(!r.store().dn_in_use("2001"), "its number is free again");
+    assert_eq!(r.registered_count(), 0);
+    r.check_invariants().unwrap();
+    // R4: keepalives are no longer answered; RT_CLOSE closes.
+    assert!(r
+        .handle_input(Instant::from_secs(6), ConnId(1), &keepalive_bytes())
+        .is_err());
+    r.handle_timeout(Instant::from_secs(16));
+    assert_eq!(drain(&mut r).1, [Event::Close { conn: ConnId(1) }]);
+    // Its next Register is an unknown device's.
+    r.handle_input(
+        Instant::from_secs(20),
+        ConnId(2),
+        &register_bytes(KNOWN, DeviceType::Cisco7960, [10, 0, 0, 5]),
+    )
+    .unwrap();
+    let (tx, _) = drain(&mut r);
+    assert_eq!(reject_text(&tx[0].2), "Device Unknown");
+    // Deleting an unregistered device only edits the store.
+    let mut r = Registrar::new(registrar::Config::default(), one_device(), Instant::ZERO);
+    assert_eq!(r.delete_device(Instant::ZERO, known()), Ok(false));
+    assert!(r.store().is_empty());
+    assert_eq!(r.delete_device(Instant::ZERO, known()), Ok(false));
+}
+
+/// AS-23: range 1000–1001 exhausted by two auto-registered devices; a third
+/// is rejected (autoRegisterDBError, counted by reason); after one is
+/// deleted, freeing 1000, the third gets 1000 on its next loop.
+#[test]
+fn auto_registration_range_exhausted_then_freed_by_a_deletion() {
+    let mut cfg = registrar::Config::default();
+    cfg.auto_registration = Some((1000, 1001));
+    let mut net = Net::new(1, MemoryStore::new(), cfg);
+    net.add_stations(2, sim::station_config);
+    net.advance(Duration::from_secs(1));
+    assert_eq!(net.count_on(0), 2);
+    let first = net
+        .registrar_events
+        .iter()
+        .find_map(|(_, _, e)| match e {
+            Event::AutoRegistered { device, dn: 1000 } => Some(*device),
+            _ => None,
+        })
+        .unwrap();
+    net.add_stations(1, sim::station_config);
+    net.advance(Duration::from_secs(1));
+    assert_eq!(net.stations[2].active_cm(), None);
+    let third = sim::name_of(2);
+    assert_eq!(
+        net.registrar(0).device_counters(third).unwrap().rejections,
+        1
+    );
+    assert!(net.registrar_events.iter().any(|(_, _, e)| matches!(
+        e,
+        Event::Rejected { device: Some(d), reason: registrar::AUTO_REG_NO_DN, .. } if *d == third
+    )));
+    let now = net.now;
+    let r = net.registrars[0].as_mut().unwrap();
+    assert_eq!(r.delete_device(now, first), Ok(true));
+    net.after_registrar(0);
+    // The station loops (retry 10–12.5 s) and registers with 1000.
+    net.advance(Duration::from_secs(30));
+    assert_eq!(net.stations[2].active_cm(), Some(0));
+    assert!(net.registrar_events.iter().any(|(_, _, e)| matches!(
+        e,
+        Event::AutoRegistered { device, dn: 1000 } if *device == third
+    )));
+    net.registrar(0).check_invariants().unwrap();
+}
+
+#[test]
+fn update_device_resets_a_registration_the_new_record_no_longer_admits() {
+    // Numbers only: no reset, the record changes for the next registration.
+    let mut r = with_known_registered(registrar::Config::default());
+    let rec = DeviceRecord::new(DeviceType::Cisco7960, vec!["2002".into()]);
+    assert_eq!(
+        r.update_device(Instant::from_secs(1), known(), rec),
+        Ok(false)
+    );
+    assert!(drain(&mut r).0.is_empty());
+    assert_eq!(
+        r.store().lookup(known()).unwrap().directory_numbers,
+        ["2002"]
+    );
+    assert!(r.store().dn_in_use("2002") && !r.store().dn_in_use("2001"));
+    // Another model: Reset(reset); the new Register gets Version Error.
+    let rec = DeviceRecord::new(DeviceType::Cisco7965, vec!["2002".into()]);
+    assert_eq!(
+        r.update_device(Instant::from_secs(2), known(), rec),
+        Ok(true)
+    );
+    let (tx, _) = drain(&mut r);
+    assert_eq!(tx[0].1, id::RESET);
+    r.handle_conn_event(Instant::from_secs(3), ConnId(1), ConnEvent::Closed);
+    assert!(drain(&mut r).1.contains(&Event::Unregistered {
+        conn: ConnId(1),
+        device: known(),
+        cause: UnregisterCause::CallManagerReset
+    }));
+    r.handle_input(
+        Instant::from_secs(4),
+        ConnId(2),
+        &register_bytes(KNOWN, DeviceType::Cisco7960, [10, 0, 0, 5]),
+    )
+    .unwrap();
+    assert_eq!(reject_text(&drain(&mut r).0[0].2), "Version Error");
+    // Disabled: reset too (a phone not registered is only edited).
+    let mut r = with_known_registered(registrar::Config::default());
+    let mut rec = DeviceRecord::new(DeviceType::Cisco7960, vec!["2001".into()]);
+    rec.enabled = false;
+    assert_eq!(
+        r.update_device(Instant::from_secs(1), known(), rec),
+        Ok(true)
+    );
+    assert_eq!(drain(&mut r).0[0].1, id::RESET);
+    r.check_invariants().unwrap();
+}
+
+#[test]
+fn set_parameter_enforces_the_ranges_and_applies_to_later_registrations() {
+    use registrar::Parameter as P;
+    let mut r = Registrar::new(registrar::Config::default(), one_device(), Instant::ZERO);
+    let before = r.config().clone();
+    for bad in [
+        P::Keepalive(Duration::from_secs(1001)),
+        P::Keepalive(Duration::from_secs(5)),
+        P::SecondaryKeepalive(Duration::from_secs(9)),
+        P::KeepaliveMissLimit(0),
+        P::KeepaliveMissLimit(11),
+        P::AutoRegistration(Some((5, 4))),
+        P::MaxDevices(Some(0)),
+        P::ProtocolVersions(12, 11),
+        P::TokenBackoff(Duration::from_secs(29)),
+        P::TokenBusyWait(Duration::from_millis(999)),
+    ] {
+        assert_eq!(r.set_parameter(bad), Err(registrar::OutOfRange), "{bad:?}");
+    }
+    assert_eq!(r.config(), &before, "refused values leave the old ones");
+    r.set_parameter(P::Keepalive(Duration::from_secs(90)))
+        .unwrap();
+    r.set_parameter(P::KeepaliveMissLimit(2)).unwrap();
+    r.set_parameter(P::MaxDevices(Some(1))).unwrap();
+    r.set_parameter(P::AutoRegistration(Some((7000, 7001))))
+        .unwrap();
+    r.set_parameter(P::TokenBackoff(Duration::from_secs(45)))
+        .unwrap();
+    assert_eq!(r.config().token_backoff, Duration::from_secs(45));
+    r.handle_input(
+        Instant::ZERO,
+        ConnId(1),
+        &register_bytes(KNOWN, DeviceType::Cisco7960, [10, 0, 0, 5]),
+    )
+    .unwrap();
+    let (tx, _) = drain(&mut r);
+    let Message::RegisterAck(ack) = Message::decode(&tx[0].2).unwrap().1 else {
+        panic!()
+    };
+    assert_eq!(ack.keepalive_interval.get(), 90);
+    // RT_DEAD = 2 × 90 s now.
+    r.handle_timeout(Instant::from_secs(179));
+    assert_eq!(r.registered_count(), 1);
+    r.handle_timeout(Instant::from_secs(181));
+    assert_eq!(r.registered_count(), 0);
+    drain(&mut r);
+    // max_devices 1: the second device is refused while the first is on.
+    r.handle_input(
+        Instant::from_secs(200),
+        ConnId(2),
+        &register_bytes(KNOWN, DeviceType::Cisco7960, [10, 0, 0, 5]),
+    )
+    .unwrap();
+    drain(&mut r);
+    r.handle_input(
+        Instant::from_secs(200),
+        ConnId(3),
+        &register_bytes(NEW, DeviceType::Cisco7960, [10, 0, 0, 9]),
+    )
+    .unwrap();
+    let (tx, ev) = drain(&mut r);
+    assert_eq!(reject_text(&tx[0].2), "Max Devices Exceeded");
+    // ... after auto-registration created it with the new range's first number.
+    assert!(ev.contains(&Event::AutoRegistered {
+        device: new_device(),
+        dn: 7000
+    }));
+}
