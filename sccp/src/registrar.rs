@@ -742,8 +742,11 @@ type Fast = BuildHasherDefault<IdHasher>;
 enum ConnState {
     AwaitingFirst,
     Standby,
-    /// R2: waiting for the store to create the device.
-    AutoRegPending,
+    /// R2: waiting for the store to create the device; whether the
+    /// connection was the device's standby before its `Register`.
+    AutoRegPending {
+        was_standby: bool,
+    },
     Registered,
     Closing,
 }
@@ -758,15 +761,13 @@ struct Conn {
     /// Keepalives received on this registration (folded into the device's
     /// counters when it ends).
     keepalives: u32,
-    /// Model reported in `Register` (R2, R3).
-    reported: DeviceType,
-    /// Protocol version asked for in `Register` (R2).
-    proto: u8,
-    /// The connection was the device's standby before `Register` (R2).
-    was_standby: bool,
+    /// Model reported in `Register` (R2, R3), as its number.
+    reported: u32,
     state: ConnState,
     resetting: bool,
     in_service: bool,
+    /// Negotiated protocol version (R3); in R2 the version the `Register`
+    /// asked for.
     negotiated: u8,
     buf: StreamBuf,
 }
@@ -1053,7 +1054,7 @@ impl<S: DeviceStore> Registrar<S> {
             .by_device
             .get(&device.0)
             .and_then(|c| self.conns.get(c))
-            .is_some_and(|conn| !enabled || conn.reported != model);
+            .is_some_and(|conn| !enabled || DeviceType::from(conn.reported) != model);
         Ok(invalid && self.reset_device(now, device, ResetType::Reset))
     }
 
@@ -1109,7 +1110,7 @@ impl<S: DeviceStore> Registrar<S> {
             && self
                 .conns
                 .values()
-                .any(|c| c.state == ConnState::AutoRegPending)
+                .any(|c| matches!(c.state, ConnState::AutoRegPending { .. }))
         {
             return Err("waiting for a store answer with a synchronous store");
         }
@@ -1325,9 +1326,7 @@ impl<S: DeviceStore> Registrar<S> {
                 dead_after: 0,
                 gen,
                 station_ip: [0; 4],
-                reported: DeviceType::Unknown(0),
-                proto: 0,
-                was_standby: false,
+                reported: 0,
                 state: ConnState::AwaitingFirst,
                 keepalives: 0,
                 resetting: false,
@@ -1374,7 +1373,7 @@ impl<S: DeviceStore> Registrar<S> {
         let Some(conn) = self.conns.get(&c) else {
             return;
         };
-        if conn.state == ConnState::AutoRegPending {
+        if matches!(conn.state, ConnState::AutoRegPending { .. }) {
             // Row 11: RT_AUTOREG.
             let device = DeviceName(conn.device);
             self.reject(c, Some(device), AUTO_REG_DB_TIMEOUT);
@@ -1400,7 +1399,7 @@ impl<S: DeviceStore> Registrar<S> {
         let state = match self.conns.get(&c).map(|x| x.state) {
             Some(ConnState::AwaitingFirst) => "AwaitingFirst",
             Some(ConnState::Standby) => "Standby",
-            Some(ConnState::AutoRegPending) => "AutoRegPending",
+            Some(ConnState::AutoRegPending { .. }) => "AutoRegPending",
             Some(ConnState::Registered) => "Registered",
             Some(ConnState::Closing) | None => "Closing",
         };
@@ -1431,7 +1430,7 @@ impl<S: DeviceStore> Registrar<S> {
                             .saturating_mul(u32::from(self.config.keepalive_miss_limit.max(1)));
                         self.set_deadline(c, now.saturating_add(d).as_millis());
                     }
-                    ConnState::Closing | ConnState::AutoRegPending => {
+                    ConnState::Closing | ConnState::AutoRegPending { .. } => {
                         return self.unexpected(c, msg.id())
                     }
                 }
@@ -1440,7 +1439,7 @@ impl<S: DeviceStore> Registrar<S> {
                 Ok(())
             }
             Message::Register(reg) => {
-                if matches!(state, ConnState::Closing | ConnState::AutoRegPending) {
+                if matches!(state, ConnState::Closing | ConnState::AutoRegPending { .. }) {
                     return self.unexpected(c, msg.id());
                 }
                 if state == ConnState::Registered {
@@ -1628,12 +1627,11 @@ impl<S: DeviceStore> Registrar<S> {
                     let Some(conn) = self.conns.get_mut(&c) else {
                         return;
                     };
-                    conn.state = ConnState::AutoRegPending;
+                    conn.state = ConnState::AutoRegPending { was_standby };
                     conn.device = name.0;
                     conn.station_ip = ip;
-                    conn.reported = reported;
-                    conn.proto = proto;
-                    conn.was_standby = was_standby;
+                    conn.reported = reported.into();
+                    conn.negotiated = proto;
                     let d = now.saturating_add(self.config.auto_registration_timeout);
                     self.set_deadline(c, d.as_millis());
                     self.events.push_back(Event::CreateDevice {
@@ -1702,11 +1700,12 @@ impl<S: DeviceStore> Registrar<S> {
         result: StoreResult,
     ) -> Result<(), InputError> {
         let c = conn.0;
-        let Some(x) = self
-            .conns
-            .get_mut(&c)
-            .filter(|x| x.state == ConnState::AutoRegPending && x.device == device.0)
-        else {
+        let Some((x, was_standby)) = self.conns.get_mut(&c).and_then(|x| match x.state {
+            ConnState::AutoRegPending { was_standby } if x.device == device.0 => {
+                Some((x, was_standby))
+            }
+            _ => None,
+        }) else {
             self.totals.unexpected_input += 1;
             return Err(InputError::StaleTransaction);
         };
@@ -1714,13 +1713,13 @@ impl<S: DeviceStore> Registrar<S> {
         x.state = ConnState::AwaitingFirst;
         let admission = Admission {
             name: device,
-            reported: x.reported,
-            expected: x.reported,
+            reported: DeviceType::from(x.reported),
+            expected: DeviceType::from(x.reported),
             enabled: true,
             granted: None,
             ip: x.station_ip,
-            proto: x.proto,
-            was_standby: x.was_standby,
+            proto: x.negotiated,
+            was_standby,
         };
         match result {
             StoreResult::Created { dn } => {
@@ -1800,7 +1799,7 @@ impl<S: DeviceStore> Registrar<S> {
         };
         conn.state = ConnState::Registered;
         conn.device = name.0;
-        conn.reported = reported;
+        conn.reported = reported.into();
         conn.dead_after = dead_ms;
         conn.station_ip = ip;
         conn.negotiated = version;
