@@ -530,7 +530,8 @@ pub struct Counters {
     pub fallbacks: u64,
     /// Connections closed because the peer sent garbage.
     pub peer_garbage: u64,
-    /// Network link losses that closed the station's connections.
+    /// Network link losses handled ([`Station::handle_link_down`] outside
+    /// the states that ignore it).
     pub link_losses: u64,
 }
 
