@@ -250,9 +250,8 @@ impl MemoryStore {
         self.devices.is_empty()
     }
 
-    /// Parses the `--devices` file format: one device per line,
-    /// `SEP<12 hex> <model> [DN[,DN...]] [keepalive=SECS] [disabled]`;
-    /// blank lines and `#` comments are skipped.
+    /// Parses the `--devices` file format: one device per line (see
+    /// [`parse_device_line`]); blank lines and `#` comments are skipped.
     ///
     /// # Errors
     /// The 1-based number of the first line that does not parse.
@@ -263,28 +262,34 @@ impl MemoryStore {
             if line.is_empty() {
                 continue;
             }
-            let mut words = line.split_whitespace();
-            let name = words
-                .next()
-                .and_then(|w| DeviceName::parse(w.as_bytes()))
-                .ok_or(n + 1)?;
-            let model = words.next().and_then(DeviceType::from_model).ok_or(n + 1)?;
-            let mut rec = DeviceRecord::new(model, Vec::new());
-            for w in words {
-                if let Some(v) = w.strip_prefix("keepalive=") {
-                    let secs: u64 = v.parse().map_err(|_| n + 1)?;
-                    rec.keepalive = Some(Duration::from_secs(secs));
-                } else if w == "disabled" {
-                    rec.enabled = false;
-                } else {
-                    rec.directory_numbers
-                        .extend(w.split(',').filter(|d| !d.is_empty()).map(String::from));
-                }
-            }
+            let (name, rec) = parse_device_line(line).ok_or(n + 1)?;
             s.insert(name, rec);
         }
         Ok(s)
     }
+}
+
+/// Parses one device line,
+/// `SEP<12 hex> <model> [DN[,DN...]] [keepalive=SECS] [disabled]`
+/// (e.g. `SEP001E7AC4D231 7960 2001,2002`). `None` when it does not parse.
+#[must_use]
+pub fn parse_device_line(line: &str) -> Option<(DeviceName, DeviceRecord)> {
+    let mut words = line.split_whitespace();
+    let name = words.next().and_then(|w| DeviceName::parse(w.as_bytes()))?;
+    let model = words.next().and_then(DeviceType::from_model)?;
+    let mut rec = DeviceRecord::new(model, Vec::new());
+    for w in words {
+        if let Some(v) = w.strip_prefix("keepalive=") {
+            let secs: u64 = v.parse().ok()?;
+            rec.keepalive = Some(Duration::from_secs(secs));
+        } else if w == "disabled" {
+            rec.enabled = false;
+        } else {
+            rec.directory_numbers
+                .extend(w.split(',').filter(|d| !d.is_empty()).map(String::from));
+        }
+    }
+    Some((name, rec))
 }
 
 impl DeviceStore for MemoryStore {
