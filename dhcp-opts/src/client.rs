@@ -88,6 +88,18 @@ pub struct Config {
     pub host_name: Option<Text>,
     /// Option 57 (default 576).
     pub max_message_size: Option<u16>,
+    /// Random spread of the renewal (T1) and rebinding (T2) timers, in percent
+    /// of each (RFC 2131 §4.4.5: T1 and T2 "SHOULD be chosen with some random
+    /// fuzz" so that clients leased together do not renew together). Each
+    /// timer is drawn uniformly in `value ± value·p/100` from the client's
+    /// [`Rng`], then kept inside `0 ≤ T1 < T2 < lease` whenever the lease's own
+    /// T1 and T2 satisfy it. Default 5 (a 1 h lease renews within 1800 ± 90 s,
+    /// rebinds within 3150 ± 157.5 s): enough to spread a building of phones
+    /// that lost power together over minutes, small against the lease, and
+    /// never reordering the timers. 0 disables it (no draw is taken); values
+    /// above 50 count as 50. [`Event::Bound`]'s [`Lease`] keeps the unfuzzed
+    /// times.
+    pub timer_fuzz_percent: u8,
 }
 
 impl Default for Config {
@@ -125,6 +137,7 @@ impl Config {
             client_id: Some(Text::new(&cid)),
             host_name: Some(Text::new(&name)),
             max_message_size: Some(576),
+            timer_fuzz_percent: 5,
         }
     }
 }
@@ -503,9 +516,10 @@ impl Client {
             self.emit_event(EventCopy::LeaseLost(old.address, reason));
         }
         let start = self.last_request_at;
+        let (t1, t2) = self.fuzz_timers(lease.renewal_time, lease.rebinding_time, lease.lease_time);
         self.times = LeaseTimes {
-            t1: lease.renewal_time.map(|d| start + d),
-            t2: lease.rebinding_time.map(|d| start + d),
+            t1: t1.map(|d| start + d),
+            t2: t2.map(|d| start + d),
             expiry: lease.lease_time.map(|d| start + d),
         };
         self.lease = Some(lease);
@@ -519,6 +533,59 @@ impl Client {
             EventCopy::Bound(lease)
         });
         self.next = self.times.t1;
+    }
+
+    /// T1 and T2 with `Config::timer_fuzz_percent` applied (RFC 2131 §4.4.5):
+    /// each drawn in `value ± spread`, T2 kept in `(T1, lease)` and T1 below
+    /// the drawn T2 whenever the unfuzzed values were so ordered.
+    fn fuzz_timers(
+        &mut self,
+        t1: Option<Duration>,
+        t2: Option<Duration>,
+        lease: Option<Duration>,
+    ) -> (Option<Duration>, Option<Duration>) {
+        const MS: Duration = Duration::from_millis(1);
+        let pct = u32::from(self.cfg.timer_fuzz_percent.min(50));
+        if pct == 0 {
+            return (t1, t2);
+        }
+        let spread = |d: Duration| (d / 100).saturating_mul(pct);
+        let ordered = |a: Option<Duration>, b: Option<Duration>| match (a, b) {
+            (Some(a), Some(b)) => a < b,
+            _ => true,
+        };
+        let f2 = t2.map(|v| {
+            let s = spread(v);
+            let hi = match lease {
+                Some(l) if v < l => (v.saturating_add(s)).min(l.saturating_sub(MS)),
+                Some(_) => v,
+                None => v.saturating_add(s),
+            };
+            let lo = match t1 {
+                Some(a) if a < v => v.saturating_sub(s).max(a.saturating_add(MS)),
+                Some(_) => v,
+                None => v.saturating_sub(s),
+            };
+            self.rng.duration_between(lo.min(v), hi.max(v))
+        });
+        let f1 = t1.map(|v| {
+            let s = spread(v);
+            let hi = match f2 {
+                Some(b) if ordered(t1, t2) => v.saturating_add(s).min(b.saturating_sub(MS)),
+                Some(_) => v,
+                None => v.saturating_add(s),
+            };
+            self.rng.duration_between(v.saturating_sub(s), hi.max(v))
+        });
+        // Whole-millisecond draws keep the order; re-check rather than trust.
+        let kept = (!ordered(t1, t2) || ordered(f1, f2))
+            && (!ordered(t2, lease) || ordered(f2, lease))
+            && (!ordered(t1, lease) || ordered(f1, lease));
+        if kept {
+            (f1, f2)
+        } else {
+            (t1, t2)
+        }
     }
 
     /// Time reached `now`: initial delay, retransmissions, T1, T2, expiry.

@@ -29,6 +29,8 @@ fn secs(s: u64) -> Duration {
 fn cfg() -> Config {
     let mut c = Config::new(MAC);
     c.initial_delay = (Duration::ZERO, Duration::ZERO);
+    // Exact timer assertions below; the fuzz has its own tests.
+    c.timer_fuzz_percent = 0;
     c
 }
 
@@ -521,4 +523,91 @@ fn server_t1_t2_are_used_when_given() {
     // Retransmit after max(60, 50) = 60 s.
     h.step();
     assert_eq!(h.now, Instant::from_secs(160));
+}
+
+/// Binds a client with `seed` and `pct` fuzz to a lease of `lease` s with the
+/// given server T1/T2, then lets it run unanswered: returns (T1, T2) as the
+/// instants it entered RENEWING and REBINDING, and the expiry instant.
+fn fuzzed_timers(seed: u64, pct: u8, lease: u32, t1t2: Option<(u32, u32)>) -> (u64, u64, u64) {
+    let mut c = cfg();
+    c.timer_fuzz_percent = pct;
+    let mut h = Harness::new(c);
+    h.c = Client::new(c, Instant::ZERO, seed);
+    let d = h.step();
+    let (b1, b2) = t1t2.map_or(([0; 4], [0; 4]), |(a, b)| {
+        (a.to_be_bytes(), b.to_be_bytes())
+    });
+    let extra = [
+        OptionRef {
+            code: 58,
+            value: &b1,
+        },
+        OptionRef {
+            code: 59,
+            value: &b2,
+        },
+    ];
+    let extra = if t1t2.is_some() { &extra[..] } else { &[] };
+    let r = h.input(&reply(&d[0].1, MessageType::Offer, lease, extra));
+    h.input(&reply(&r[0].1, MessageType::Ack, lease, extra));
+    assert_eq!(h.c.state(), State::Bound);
+    let start = h.now.as_millis();
+    let (mut t1, mut t2) = (None, None);
+    while h.c.state() != State::Selecting {
+        h.step();
+        match h.c.state() {
+            State::Renewing if t1.is_none() => t1 = Some(h.now.as_millis() - start),
+            State::Rebinding if t2.is_none() => t2 = Some(h.now.as_millis() - start),
+            _ => {}
+        }
+    }
+    (t1.unwrap(), t2.unwrap(), h.now.as_millis() - start)
+}
+
+#[test]
+fn t1_t2_fuzz_stays_within_the_spread_and_keeps_the_order() {
+    let mut seen = std::collections::BTreeSet::new();
+    for seed in 0..40 {
+        let (t1, t2, exp) = fuzzed_timers(seed, 5, 3600, None);
+        // Defaults 1800 s and 3150 s, each within ±5 %.
+        assert!((1_710_000..=1_890_000).contains(&t1), "T1 {t1}");
+        assert!((2_992_500..=3_307_500).contains(&t2), "T2 {t2}");
+        assert!(t1 < t2 && t2 < exp, "{t1} {t2} {exp}");
+        assert_eq!(exp, 3_600_000, "expiry is not fuzzed");
+        seen.insert((t1, t2));
+    }
+    assert!(seen.len() > 30, "the fuzz varies with the seed: {seen:?}");
+}
+
+#[test]
+fn t1_t2_fuzz_never_reorders_close_timers() {
+    // T1 = 100, T2 = 101, lease 102 s with the largest spread (50 %).
+    for seed in 0..40 {
+        let (t1, t2, exp) = fuzzed_timers(seed, 50, 102, Some((100, 101)));
+        assert!(t1 < t2 && t2 < exp, "{t1} {t2} {exp}");
+        assert!((50_000..t2).contains(&t1), "T1 {t1}");
+        assert!((100_001..=101_999).contains(&t2), "T2 {t2}");
+    }
+    // Out-of-range percentages count as 50.
+    for seed in 0..10 {
+        let (t1, t2, exp) = fuzzed_timers(seed, 255, 1000, None);
+        assert!(t1 < t2 && t2 < exp, "{t1} {t2} {exp}");
+        assert!((250_000..=750_000).contains(&t1), "T1 {t1}");
+    }
+}
+
+#[test]
+fn t1_t2_fuzz_is_reproducible_and_off_at_zero() {
+    assert_eq!(
+        fuzzed_timers(7, 5, 3600, None),
+        fuzzed_timers(7, 5, 3600, None)
+    );
+    for seed in 0..5 {
+        assert_eq!(
+            fuzzed_timers(seed, 0, 3600, None),
+            (1_800_000, 3_150_000, 3_600_000)
+        );
+    }
+    // The default config fuzzes.
+    assert_eq!(Config::new(MAC).timer_fuzz_percent, 5);
 }

@@ -395,3 +395,73 @@ fn lease_uses_server_t1_t2_or_defaults() {
     assert_eq!(l.rebinding_time.unwrap().as_secs(), 105);
     assert_eq!(l.server_id, ip("10.0.0.1"));
 }
+
+#[test]
+fn codes_64_apart_are_not_repeats_and_repeats_in_file_are() {
+    // 3 and 67 share a bit of the quick repeat check; neither is split.
+    let mut m = overloaded_split();
+    m.truncate(240);
+    m.extend_from_slice(&[3, 4, 10, 0, 0, 1, 67, 2, b'x', b'y', 255]);
+    let p = Packet::new_checked(&m[..]).unwrap();
+    assert!(!p.is_split(3) && !p.is_split(67));
+    assert_eq!(p.routers().unwrap().first(), Some(ip("10.0.0.1")));
+    assert_eq!(p.option(67).unwrap().as_slice(), Some(&b"xy"[..]));
+    assert_eq!(p.typed().count(), 2);
+    // 150 once in the options field and once in `file` (52 = 1): split.
+    let mut m = vec![0u8; 240];
+    m[0] = 2;
+    m[236..240].copy_from_slice(&[99, 130, 83, 99]);
+    m[108..115].copy_from_slice(&[150, 4, 10, 0, 0, 2, 255]);
+    m.extend_from_slice(&[150, 4, 10, 0, 0, 1, 52, 1, 1, 255]);
+    let p = Packet::new_checked(&m[..]).unwrap();
+    assert!(p.is_split(150) && !p.is_split(52));
+    let t: Vec<_> = p.tftp_servers().unwrap().iter().collect();
+    assert_eq!(t, [ip("10.0.0.1"), ip("10.0.0.2")]);
+    let typed: Vec<u8> = p.typed().map(|o| o.code()).collect();
+    assert_eq!(typed, [150, 52]);
+    // An option overrunning `file` is an error at its offset.
+    m[108..115].copy_from_slice(&[0, 0, 0, 0, 0, 0, 0]);
+    m[108 + 126] = 150;
+    m[108 + 127] = 4;
+    assert_eq!(
+        Packet::new_checked(&m[..]).unwrap_err(),
+        DecodeError::Truncated {
+            offset: 108 + 126,
+            needed: 4
+        }
+    );
+    // A code byte without its length at the end of the options field.
+    let mut m = m[..240].to_vec();
+    m.extend_from_slice(&[53, 1, 5, 0, 6]);
+    assert_eq!(
+        Packet::new_checked(&m[..]).unwrap_err(),
+        DecodeError::Truncated {
+            offset: 244,
+            needed: 1
+        }
+    );
+}
+
+#[test]
+fn split_lists_and_names_read_across_instances() {
+    let mut m = vec![0u8; 240];
+    m[0] = 2;
+    m[236..240].copy_from_slice(&[99, 130, 83, 99]);
+    // 150 split inside its first address; 66 split with NULs at the end;
+    // 51 split in two halves.
+    m.extend_from_slice(&[150, 2, 10, 0, 66, 2, b't', b'f', 51, 2, 0, 1]);
+    m.extend_from_slice(&[150, 6, 0, 1, 10, 0, 0, 2, 66, 4, b't', b'p', 0, 0]);
+    m.extend_from_slice(&[51, 2, 0x51, 0x80, 255]);
+    let p = Packet::new_checked(&m[..]).unwrap();
+    let t: Vec<_> = p.tftp_servers().unwrap().iter().collect();
+    assert_eq!(t, [ip("10.0.0.1"), ip("10.0.0.2")]);
+    let name = p.tftp_server_name().unwrap();
+    assert_eq!(name.len(), 4);
+    assert!(name.eq_bytes(b"tftp"));
+    assert_eq!(p.lease_time(), Some(86400));
+    let typed: Vec<DhcpOption<'_>> = p.typed().collect();
+    assert_eq!(typed.len(), 3);
+    assert!(matches!(&typed[0], DhcpOption::TftpServers(l) if l.len() == 2));
+    assert!(matches!(&typed[1], DhcpOption::TftpServerName(v) if v.eq_bytes(b"tftp")));
+    assert!(matches!(typed[2], DhcpOption::LeaseTime(86400)));
+}

@@ -79,3 +79,27 @@ fn client_op_scripts_keep_invariants() {
     // Every state is reached by some script (bit = State as u8).
     assert_eq!(visited, 0x1ff, "visited {visited:#b}");
 }
+
+#[test]
+fn single_instance_decoding_matches_the_general_one() {
+    use dialtone_dhcp_opts::{DhcpOption, OptionValue};
+    let mut rng = Rng::new(11);
+    let mut buf = [0u8; 24];
+    for code in 0..=255u8 {
+        for len in 0..buf.len() {
+            for _ in 0..4 {
+                rng.fill_bytes(&mut buf);
+                if rng.next_u32() % 2 == 0 {
+                    buf[..len].fill(0);
+                    if len > 0 {
+                        buf[0] = (rng.next_u32() % 4) as u8;
+                    }
+                }
+                let d = &buf[..len];
+                let fast = DhcpOption::from_single(code, d);
+                let general = DhcpOption::from_value(code, OptionValue::from_slice(code, d));
+                assert_eq!(format!("{fast:?}"), format!("{general:?}"), "{code} {d:?}");
+            }
+        }
+    }
+}

@@ -245,6 +245,11 @@ typedef enum {
    */
   DIALTONE_SCCP_STATION_EVENT_KIND_CALL_PRESERVED = 13,
   /*
+   A reset (`reason` = reset type) from member `cm` arrived during a
+   call; it is applied (event `RESET_REQUESTED`) when the call ends.
+   */
+  DIALTONE_SCCP_STATION_EVENT_KIND_RESET_DEFERRED = 14,
+  /*
    An event of a newer library version.
    */
   DIALTONE_SCCP_STATION_EVENT_KIND_OTHER = 99,
@@ -1487,9 +1492,23 @@ dialtone_result dialtone_sccp_station_handle_timeout(dialtone_sccp_station *s, u
 dialtone_result dialtone_sccp_station_unregister(dialtone_sccp_station *s, uint64_t now_ms);
 
 /*
+ The network link went down (`up` false) or came back (true). Down:
+ every connection is closed (`CLOSE` events) and every timer cancelled; a
+ registered station reports `LOST`. Up: a new pass over the CallManagers
+ starts (`CONNECT`).
+
+ # Safety
+ `s` is a live station.
+ */
+dialtone_result dialtone_sccp_station_handle_link(dialtone_sccp_station *s,
+                                                  uint64_t now_ms,
+                                                  bool up);
+
+/*
  A call started (`active` true) or ended (false). Losing the active
  CallManager during a call keeps the call (event `CALL_PRESERVED`); its end
- fails over.
+ fails over. A reset received during a call (`RESET_DEFERRED`) and any
+ fallback wait for its end.
 
  # Safety
  `s` is a live station.

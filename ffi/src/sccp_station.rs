@@ -77,6 +77,9 @@ pub enum dialtone_sccp_station_event_kind {
     /// The active member `cm` was lost during a call (B13): show
     /// "CM Down, Features Disabled"; failover waits for the call's end.
     CallPreserved = 13,
+    /// A reset (`reason` = reset type) from member `cm` arrived during a
+    /// call; it is applied (event `RESET_REQUESTED`) when the call ends.
+    ResetDeferred = 14,
     /// An event of a newer library version.
     Other = 99,
 }
@@ -268,9 +271,37 @@ pub unsafe extern "C" fn dialtone_sccp_station_unregister(
     }
 }
 
+/// The network link went down (`up` false) or came back (true). Down:
+/// every connection is closed (`CLOSE` events) and every timer cancelled; a
+/// registered station reports `LOST`. Up: a new pass over the CallManagers
+/// starts (`CONNECT`).
+///
+/// # Safety
+/// `s` is a live station.
+#[no_mangle]
+pub unsafe extern "C" fn dialtone_sccp_station_handle_link(
+    s: *mut dialtone_sccp_station,
+    now_ms: u64,
+    up: bool,
+) -> dialtone_result {
+    // SAFETY: per the contract.
+    unsafe {
+        Station_::with(s.cast(), |h| {
+            let now = Instant::from_millis(now_ms);
+            if up {
+                h.station.handle_link_up(now);
+            } else {
+                h.station.handle_link_down(now);
+            }
+            dialtone_result::Ok
+        })
+    }
+}
+
 /// A call started (`active` true) or ended (false). Losing the active
 /// CallManager during a call keeps the call (event `CALL_PRESERVED`); its end
-/// fails over.
+/// fails over. A reset received during a call (`RESET_DEFERRED`) and any
+/// fallback wait for its end.
 ///
 /// # Safety
 /// `s` is a live station.
@@ -411,6 +442,11 @@ fn to_c(ev: &Event) -> dialtone_sccp_station_event {
         Event::CallPreserved { cm } => {
             e.kind = K::CallPreserved;
             e.cm = u(*cm);
+        }
+        Event::ResetDeferred { cm, kind } => {
+            e.kind = K::ResetDeferred;
+            e.cm = u(*cm);
+            e.reason = u32::from(*kind);
         }
         _ => {}
     }

@@ -6,13 +6,16 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs, UdpSocket};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use dialtone_core::ConnId;
+use dialtone_core::{ConnId, Instant};
 use dialtone_sip_reg::registrar::{self, MemoryAccounts, Registrar};
-use dialtone_sip_reg::ua::{self, Event, KeepaliveMode, UserAgent};
+use dialtone_sip_reg::ua::{self, Event, FailureCause, KeepaliveMode, UserAgent};
 use dialtone_sip_reg::{ConnEvent, Peer, Transport};
+use serde_json::json;
 
 use crate::clock::Clock;
 
@@ -23,8 +26,9 @@ pub const USER_AGENT: &str = "dialtone-sip/0.1";
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     /// Register an account with one or more registrars and keep it registered
-    /// (refresh, keep-alives, back-off, failover) until Ctrl-C, `--count` or
-    /// `--once`.
+    /// (refresh, keep-alives, back-off, failover) until Ctrl-C/SIGTERM,
+    /// `--duration`, `--count` or `--once`; the binding is removed on the way
+    /// out.
     Register(RegisterArgs),
     /// Run a registrar with digest authentication for the users of a file.
     Registrar(RegistrarArgs),
@@ -102,9 +106,23 @@ pub struct RegisterArgs {
     /// Return to the first registrar when it answers again.
     #[arg(long)]
     prefer_primary: bool,
+    /// Back-off base in seconds once every registrar failed (a connection
+    /// refused, no answer): the first retry comes after half to all of it,
+    /// each further failure doubles it, up to 1800 s.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=1800))]
+    retry_base: u64,
     /// Give up after this many seconds in total (0 = never).
     #[arg(long, default_value_t = 0)]
     timeout: u64,
+    /// Unregister and exit after this many seconds (0 = run until Ctrl-C or
+    /// SIGTERM, which unregister too). Exit 0 only if the binding was removed.
+    #[arg(long, default_value_t = 0)]
+    duration: u64,
+    /// Print each event as one JSON object per line (`{"t":1.234,
+    /// "event":"registered","server":"…","expires":60,"contact":"…"}`)
+    /// instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 fn parse_range(s: &str) -> Result<(u16, u16), String> {
@@ -203,6 +221,7 @@ fn register(a: &RegisterArgs) -> anyhow::Result<ExitCode> {
     cfg.random_port = a.random_port;
     cfg.received_detection = a.received_detection;
     cfg.prefer_primary = a.prefer_primary;
+    cfg.retry_base = Duration::from_secs(a.retry_base);
     let clock = Clock::new();
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -216,39 +235,219 @@ fn register(a: &RegisterArgs) -> anyhow::Result<ExitCode> {
         tcp: HashMap::new(),
         clock,
     };
+    let stop = stop_on_signal()?;
+    if a.json {
+        println!(
+            "{}",
+            json!({
+                "t": 0.0,
+                "event": "started",
+                "local": local.to_string(),
+                "transport": transport_name(a.transport),
+                "registrars": servers.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            })
+        );
+    }
     let target = if a.once { Some(1) } else { a.count };
     let deadline = (a.timeout > 0).then(|| d.clock.now() + Duration::from_secs(a.timeout));
+    let run_until = (a.duration > 0).then(|| d.clock.now() + Duration::from_secs(a.duration));
     let mut successes = 0u32;
-    let mut unregistering = false;
+    // When the unregistration started.
+    let mut unregistering: Option<Instant> = None;
     loop {
         for ev in d.step()? {
-            println!("{:>9.3}s {ev:?}", d.clock.now().as_millis() as f64 / 1000.0);
+            let now = d.clock.now();
+            if a.json {
+                println!("{}", event_json(now, &ev, &d.ua));
+            } else {
+                println!("{:>9.3}s {ev:?}", secs(now));
+            }
             match ev {
                 Event::Registered { .. } => {
                     successes += 1;
-                    if target.is_some_and(|t| successes >= t) && !unregistering {
-                        unregistering = true;
-                        let now = d.clock.now();
+                    if target.is_some_and(|t| successes >= t) && unregistering.is_none() {
+                        announce_stop(a.json, now, "count");
+                        unregistering = Some(now);
                         d.ua.unregister(now);
                     }
                 }
                 Event::Unregistered => return Ok(ExitCode::SUCCESS),
+                Event::Failed { .. } if unregistering.is_some() => {
+                    eprintln!("dialtone: the unregistration failed");
+                    return Ok(ExitCode::FAILURE);
+                }
                 Event::Failed { .. } if a.once => {
-                    if !unregistering {
-                        let now = d.clock.now();
-                        d.ua.unregister(now);
-                        d.drain(Duration::from_secs(2))?;
-                    }
+                    let now = d.clock.now();
+                    d.ua.unregister(now);
+                    d.drain(Duration::from_secs(2))?;
                     return Ok(ExitCode::FAILURE);
                 }
                 _ => {}
             }
         }
-        if deadline.is_some_and(|t| d.clock.now() >= t) {
+        let now = d.clock.now();
+        match unregistering {
+            None => {
+                let why = if stop.load(Ordering::Relaxed) {
+                    Some("signal")
+                } else if run_until.is_some_and(|t| now >= t) {
+                    Some("duration")
+                } else {
+                    None
+                };
+                if let Some(why) = why {
+                    announce_stop(a.json, now, why);
+                    unregistering = Some(now);
+                    d.ua.unregister(now);
+                    continue;
+                }
+            }
+            Some(since) if now.saturating_since(since) >= UNREGISTER_WAIT => {
+                eprintln!(
+                    "dialtone: no answer to the unregistration within {} s",
+                    UNREGISTER_WAIT.as_secs()
+                );
+                return Ok(ExitCode::FAILURE);
+            }
+            Some(_) => {}
+        }
+        if deadline.is_some_and(|t| now >= t) {
             eprintln!("dialtone: gave up after {} s", a.timeout);
             return Ok(ExitCode::FAILURE);
         }
     }
+}
+
+/// How long `register` waits for the answer to its unregistration on the way
+/// out.
+const UNREGISTER_WAIT: Duration = Duration::from_secs(5);
+
+fn secs(t: Instant) -> f64 {
+    t.as_millis() as f64 / 1000.0
+}
+
+fn transport_name(t: TransportArg) -> &'static str {
+    match t {
+        TransportArg::Udp => "udp",
+        TransportArg::Tcp => "tcp",
+    }
+}
+
+fn announce_stop(as_json: bool, now: Instant, why: &str) {
+    if as_json {
+        println!(
+            "{}",
+            json!({ "t": secs(now), "event": "stopping", "reason": why })
+        );
+    } else {
+        println!("{:>9.3}s stopping ({why}): unregistering", secs(now));
+    }
+}
+
+/// One line of `register --json`.
+fn event_json(now: Instant, ev: &Event, agent: &UserAgent) -> serde_json::Value {
+    let t = secs(now);
+    match ev {
+        Event::Registering { server } => {
+            json!({ "t": t, "event": "registering", "server": server.to_string() })
+        }
+        Event::Registered { server, expires } => json!({
+            "t": t,
+            "event": "registered",
+            "server": server.to_string(),
+            "expires": expires.as_secs(),
+            "contact": agent.contact_uri(),
+        }),
+        Event::Failed { cause, retry_in } => json!({
+            "t": t,
+            "event": "failed",
+            "cause": cause_name(*cause),
+            "code": cause_code(*cause),
+            "retry_in": retry_in.map(|d| d.as_secs_f64()),
+        }),
+        Event::Unregistered => json!({ "t": t, "event": "unregistered" }),
+        Event::FailedOver { from, to } => json!({
+            "t": t,
+            "event": "failed_over",
+            "from": from.to_string(),
+            "to": to.to_string(),
+        }),
+        Event::PublicAddress { addr } => {
+            json!({ "t": t, "event": "public_address", "addr": addr.to_string() })
+        }
+        Event::Rebind { local_port } => {
+            json!({ "t": t, "event": "rebind", "local_port": local_port })
+        }
+        Event::Connect { conn, remote } => json!({
+            "t": t,
+            "event": "connect",
+            "conn": conn.0,
+            "remote": remote.to_string(),
+        }),
+        Event::Close { conn } => json!({ "t": t, "event": "close", "conn": conn.0 }),
+        other => json!({ "t": t, "event": "other", "debug": format!("{other:?}") }),
+    }
+}
+
+fn cause_name(c: FailureCause) -> &'static str {
+    match c {
+        FailureCause::Timeout => "timeout",
+        FailureCause::Forbidden => "forbidden",
+        FailureCause::NotFound => "not_found",
+        FailureCause::AuthFailed => "auth_failed",
+        FailureCause::TooBrief => "too_brief",
+        FailureCause::ServerError { .. } => "server_error",
+        FailureCause::TransportError => "transport_error",
+        FailureCause::Rejected { .. } => "rejected",
+        _ => "other",
+    }
+}
+
+fn cause_code(c: FailureCause) -> Option<u16> {
+    match c {
+        FailureCause::Forbidden => Some(403),
+        FailureCause::NotFound => Some(404),
+        FailureCause::TooBrief => Some(423),
+        FailureCause::ServerError { code } | FailureCause::Rejected { code } => Some(code),
+        _ => None,
+    }
+}
+
+/// A flag raised by the first SIGINT or SIGTERM (so `register` can remove its
+/// binding before exiting); a second one exits at once with status 130.
+fn stop_on_signal() -> anyhow::Result<Arc<AtomicBool>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let flag = Arc::new(AtomicBool::new(false));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .context("starting the signal handler")?;
+    let (mut int, mut term) = rt
+        .block_on(async {
+            Ok::<_, std::io::Error>((
+                signal(SignalKind::interrupt())?,
+                signal(SignalKind::terminate())?,
+            ))
+        })
+        .context("installing signal handlers")?;
+    let raised = Arc::clone(&flag);
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            rt.block_on(async move {
+                loop {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
+                    if raised.swap(true, Ordering::Relaxed) {
+                        std::process::exit(130);
+                    }
+                }
+            });
+        })
+        .context("starting the signal thread")?;
+    Ok(flag)
 }
 
 struct UaDriver {
@@ -326,7 +525,12 @@ impl UaDriver {
                     eprintln!("dialtone: ignored datagram from {from}: {e}");
                 }
             }
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            // A signal interrupts the wait: the loop looks at the stop flag.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+                ) => {}
             Err(e) => return Err(e.into()),
         }
         let ids: Vec<ConnId> = self.tcp.keys().copied().collect();

@@ -93,16 +93,27 @@ pub fn station_script(data: &[u8]) {
     let mut conns: Vec<ConnId> = Vec::new();
     let mut buf = [0u8; 1024];
     let mut drain = |st: &mut Station, conns: &mut Vec<ConnId>| {
+        let call = st.call_active();
         while let Ok(Some(t)) = st.poll_transmit(&mut buf) {
             assert!(t.len >= 12 && t.len <= buf.len());
-            assert!(
-                Message::decode(buf.get(..t.len).unwrap_or(&[])).is_ok(),
-                "station sends decodable messages"
-            );
+            let decoded = Message::decode(buf.get(..t.len).unwrap_or(&[]));
+            assert!(decoded.is_ok(), "station sends decodable messages");
+            if let Ok((_, m)) = decoded {
+                // Rows 69–71: no fallback step during a call.
+                assert!(
+                    !(call && m.id() == crate::wire::message::id::REGISTER_TOKEN_REQ),
+                    "token request during a call"
+                );
+            }
         }
         while let Some(ev) = st.poll_event() {
-            if let station::Event::Connect { conn, .. } = ev {
-                conns.push(conn);
+            match ev {
+                station::Event::Connect { conn, .. } => conns.push(conn),
+                // Rows 63/76: a reset waits for the end of the call.
+                station::Event::ResetRequested { .. } => {
+                    assert!(!call, "reset applied during a call");
+                }
+                _ => {}
             }
         }
     };
@@ -111,7 +122,7 @@ pub fn station_script(data: &[u8]) {
         if u.is_empty() {
             break;
         }
-        let op: u8 = u.int_in_range(0..=10).unwrap_or(0);
+        let op: u8 = u.int_in_range(0..=12).unwrap_or(0);
         let pick = |u: &mut Unstructured<'_>, conns: &[ConnId]| -> ConnId {
             let n = conns.len().max(1);
             let i = u.int_in_range(0..=n - 1).unwrap_or(0);
@@ -157,6 +168,8 @@ pub fn station_script(data: &[u8]) {
             }
             8 => st.unregister(now),
             10 => st.set_call_active(now, u.arbitrary().unwrap_or(false)),
+            11 => st.handle_link_down(now),
+            12 => st.handle_link_up(now),
             _ => {
                 if u.arbitrary().unwrap_or(false) {
                     st.start(now);
@@ -275,8 +288,19 @@ pub fn registrar_script(data: &[u8]) {
     if u.arbitrary().unwrap_or(false) {
         cfg.unknown_device_response = registrar::UnknownDeviceResponse::Close;
     }
+    if u.arbitrary().unwrap_or(false) {
+        cfg.store_mode = registrar::StoreMode::Asynchronous;
+    }
     let mut now = Instant::ZERO;
     let mut r = Registrar::new(cfg, store, now);
+    let names: Vec<DeviceName> = [
+        &b"SEP001E7AC4D231"[..],
+        b"SEP00000000BEEF",
+        b"SEPAAAAAAAAAAAA",
+    ]
+    .iter()
+    .filter_map(|n| DeviceName::parse(n))
+    .collect();
     let mut buf = [0u8; 1024];
     let mut drain = |r: &mut Registrar| {
         while let Ok(Some(t)) = r.poll_transmit(&mut buf) {
@@ -291,7 +315,7 @@ pub fn registrar_script(data: &[u8]) {
         if u.is_empty() {
             break;
         }
-        let op: u8 = u.int_in_range(0..=9).unwrap_or(0);
+        let op: u8 = u.int_in_range(0..=14).unwrap_or(0);
         let conn = ConnId(u32::from(u.int_in_range(0..=5u8).unwrap_or(0)));
         match op {
             0 => {
@@ -332,6 +356,71 @@ pub fn registrar_script(data: &[u8]) {
                 if let Some(n) = known {
                     r.reset_device(now, n, ResetType::Restart);
                 }
+            }
+            10 => {
+                let i = usize::from(u.int_in_range(0..=2u8).unwrap_or(0));
+                let dev = names.get(i).copied();
+                let res = match u.int_in_range(0..=3u8).unwrap_or(0) {
+                    0 | 1 => registrar::StoreResult::Created {
+                        dn: u.int_in_range(3000..=3002).unwrap_or(3000),
+                    },
+                    2 => registrar::StoreResult::NoFreeDn,
+                    _ => registrar::StoreResult::Failed,
+                };
+                if let Some(dev) = dev {
+                    let _ = r.handle_store_result(now, conn, dev, res);
+                }
+            }
+            11..=13 => {
+                let i = usize::from(u.int_in_range(0..=2u8).unwrap_or(0));
+                let Some(dev) = names.get(i).copied() else {
+                    continue;
+                };
+                match op {
+                    11 => {
+                        let ip = u
+                            .arbitrary::<Option<u8>>()
+                            .unwrap_or(None)
+                            .map(|b| core::net::Ipv4Addr::new(10, 0, 0, b));
+                        r.handle_registered_elsewhere(now, dev, ip);
+                    }
+                    12 => {
+                        let _ = r.delete_device(now, dev);
+                    }
+                    _ => {
+                        let t = if u.arbitrary().unwrap_or(true) {
+                            DeviceType::Cisco7960
+                        } else {
+                            DeviceType::Cisco7965
+                        };
+                        let mut rec = DeviceRecord::new(t, std::vec!["3000".into()]);
+                        rec.enabled = u.arbitrary().unwrap_or(true);
+                        let _ = r.update_device(now, dev, rec);
+                    }
+                }
+            }
+            14 => {
+                let secs = Duration::from_secs(u.int_in_range(0..=1200).unwrap_or(30));
+                let n: u8 = u.int_in_range(0..=12).unwrap_or(3);
+                let p = match u.int_in_range(0..=7u8).unwrap_or(0) {
+                    0 => registrar::Parameter::Keepalive(secs),
+                    1 => registrar::Parameter::SecondaryKeepalive(secs),
+                    2 => registrar::Parameter::KeepaliveMissLimit(n),
+                    3 => registrar::Parameter::AutoRegistration(
+                        u.arbitrary::<bool>()
+                            .unwrap_or(false)
+                            .then_some((3000, 3000 + u32::from(n))),
+                    ),
+                    4 => registrar::Parameter::MaxDevices(Some(usize::from(n))),
+                    5 => registrar::Parameter::ProtocolVersions(n, n.saturating_mul(2)),
+                    6 => registrar::Parameter::TokenBackoff(secs),
+                    _ => registrar::Parameter::DuplicatePolicy(if n % 2 == 0 {
+                        registrar::DuplicatePolicy::NewestWins
+                    } else {
+                        registrar::DuplicatePolicy::RejectNew
+                    }),
+                };
+                let _ = r.set_parameter(p);
             }
             _ => r.set_busy(u.arbitrary().unwrap_or(false)),
         }

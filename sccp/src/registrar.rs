@@ -13,9 +13,26 @@
 //! the wheel re-files an entry lazily when its slot comes round, so the cost
 //! per keepalive does not depend on the number of stations.
 //!
-//! Sans-IO like every machine of the crate: no sockets, no clock. The device
-//! store answers synchronously (an in-memory [`MemoryStore`] by default), so
-//! state R2 (AutoRegPending) of §2.3 is passed through at once.
+//! Sans-IO like every machine of the crate: no sockets, no clock.
+//!
+//! ## Device store and auto-registration (§2.2, §2.3 R2, §2.6)
+//!
+//! Look-ups go to a [`DeviceStore`] (an in-memory [`MemoryStore`] by
+//! default). How a device created by auto-registration is written depends on
+//! [`Config::store_mode`]:
+//!
+//! * [`StoreMode::Synchronous`] (default): the registrar picks the next free
+//!   number with [`DeviceStore::dn_in_use`], writes the record with
+//!   [`DeviceStore::create`] and answers at once; state R2 is passed through.
+//! * [`StoreMode::Asynchronous`]: the connection waits in R2 (AutoRegPending)
+//!   and the registrar emits the store request [`Event::CreateDevice`]
+//!   ("create device, next free DN", row 3); the owner writes the device to
+//!   its database and answers later with [`Registrar::handle_store_result`]
+//!   (row 10: accepted as a known device, the record cached with
+//!   [`DeviceStore::create`]; row 11: rejected). Without an answer within
+//!   [`Config::auto_registration_timeout`] (RT_AUTOREG, 10 s) the station is
+//!   rejected with [`AUTO_REG_DB_TIMEOUT`] ("Database Timeout"). A slow
+//!   database never blocks the other stations.
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -144,8 +161,9 @@ impl DeviceRecord {
 #[error("the device store refused the new device")]
 pub struct StoreError;
 
-/// Where devices live (§2.2). Looked up by name; written only by
-/// auto-registration.
+/// Where devices live (§2.2). Looked up by name; written by
+/// auto-registration and by the administrator commands of [`Registrar`]
+/// ([`Registrar::delete_device`], [`Registrar::update_device`]).
 pub trait DeviceStore {
     /// The record of `name`.
     fn lookup(&self, name: DeviceName) -> Option<&DeviceRecord>;
@@ -156,13 +174,32 @@ pub trait DeviceStore {
     fn create(&mut self, name: DeviceName, record: DeviceRecord) -> Result<(), StoreError>;
     /// Whether a directory number is assigned to any device.
     fn dn_in_use(&self, dn: &str) -> bool;
+    /// Removes a device (administrator); `Ok(false)` when it was not there.
+    /// The default refuses (a read-only store).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store refuses.
+    fn remove(&mut self, name: DeviceName) -> Result<bool, StoreError> {
+        let _ = name;
+        Err(StoreError)
+    }
+    /// Replaces (or adds) a device's record (administrator). The default
+    /// is [`DeviceStore::create`].
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store refuses.
+    fn update(&mut self, name: DeviceName, record: DeviceRecord) -> Result<(), StoreError> {
+        self.create(name, record)
+    }
 }
 
 /// The default in-memory [`DeviceStore`].
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStore {
     devices: HashMap<DeviceName, DeviceRecord>,
-    dns: std::collections::HashSet<String>,
+    /// Directory number → how many records use it (shared lines count once
+    /// per device).
+    dns: HashMap<String, u32>,
 }
 
 impl MemoryStore {
@@ -175,9 +212,30 @@ impl MemoryStore {
     /// Adds or replaces a device.
     pub fn insert(&mut self, name: DeviceName, record: DeviceRecord) {
         for dn in &record.directory_numbers {
-            self.dns.insert(dn.clone());
+            *self.dns.entry(dn.clone()).or_default() += 1;
         }
-        self.devices.insert(name, record);
+        if let Some(old) = self.devices.insert(name, record) {
+            self.release_dns(&old);
+        }
+    }
+
+    /// Removes a device; its numbers become free unless another device
+    /// uses them.
+    pub fn remove(&mut self, name: DeviceName) -> Option<DeviceRecord> {
+        let old = self.devices.remove(&name)?;
+        self.release_dns(&old);
+        Some(old)
+    }
+
+    fn release_dns(&mut self, record: &DeviceRecord) {
+        for dn in &record.directory_numbers {
+            if let Some(n) = self.dns.get_mut(dn) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    self.dns.remove(dn);
+                }
+            }
+        }
     }
 
     /// Number of devices.
@@ -192,9 +250,8 @@ impl MemoryStore {
         self.devices.is_empty()
     }
 
-    /// Parses the `--devices` file format: one device per line,
-    /// `SEP<12 hex> <model> [DN[,DN...]] [keepalive=SECS] [disabled]`;
-    /// blank lines and `#` comments are skipped.
+    /// Parses the `--devices` file format: one device per line (see
+    /// [`parse_device_line`]); blank lines and `#` comments are skipped.
     ///
     /// # Errors
     /// The 1-based number of the first line that does not parse.
@@ -205,28 +262,34 @@ impl MemoryStore {
             if line.is_empty() {
                 continue;
             }
-            let mut words = line.split_whitespace();
-            let name = words
-                .next()
-                .and_then(|w| DeviceName::parse(w.as_bytes()))
-                .ok_or(n + 1)?;
-            let model = words.next().and_then(DeviceType::from_model).ok_or(n + 1)?;
-            let mut rec = DeviceRecord::new(model, Vec::new());
-            for w in words {
-                if let Some(v) = w.strip_prefix("keepalive=") {
-                    let secs: u64 = v.parse().map_err(|_| n + 1)?;
-                    rec.keepalive = Some(Duration::from_secs(secs));
-                } else if w == "disabled" {
-                    rec.enabled = false;
-                } else {
-                    rec.directory_numbers
-                        .extend(w.split(',').filter(|d| !d.is_empty()).map(String::from));
-                }
-            }
+            let (name, rec) = parse_device_line(line).ok_or(n + 1)?;
             s.insert(name, rec);
         }
         Ok(s)
     }
+}
+
+/// Parses one device line,
+/// `SEP<12 hex> <model> [DN[,DN...]] [keepalive=SECS] [disabled]`
+/// (e.g. `SEP001E7AC4D231 7960 2001,2002`). `None` when it does not parse.
+#[must_use]
+pub fn parse_device_line(line: &str) -> Option<(DeviceName, DeviceRecord)> {
+    let mut words = line.split_whitespace();
+    let name = words.next().and_then(|w| DeviceName::parse(w.as_bytes()))?;
+    let model = words.next().and_then(DeviceType::from_model)?;
+    let mut rec = DeviceRecord::new(model, Vec::new());
+    for w in words {
+        if let Some(v) = w.strip_prefix("keepalive=") {
+            let secs: u64 = v.parse().ok()?;
+            rec.keepalive = Some(Duration::from_secs(secs));
+        } else if w == "disabled" {
+            rec.enabled = false;
+        } else {
+            rec.directory_numbers
+                .extend(w.split(',').filter(|d| !d.is_empty()).map(String::from));
+        }
+    }
+    Some((name, rec))
 }
 
 impl DeviceStore for MemoryStore {
@@ -238,8 +301,46 @@ impl DeviceStore for MemoryStore {
         Ok(())
     }
     fn dn_in_use(&self, dn: &str) -> bool {
-        self.dns.contains(dn)
+        self.dns.contains_key(dn)
     }
+    fn remove(&mut self, name: DeviceName) -> Result<bool, StoreError> {
+        Ok(MemoryStore::remove(self, name).is_some())
+    }
+}
+
+/// Reject reason autoRegisterDBError (29): every number of the
+/// auto-registration range is in use (§2.6); text "No Auto-Reg DN Available".
+pub const AUTO_REG_NO_DN: RejectReason = RejectReason::Unknown(29);
+/// Reject reason autoRegisterDBConfigTimeout (31): the store did not create
+/// the device (failure, or no answer within RT_AUTOREG, §2.6); text
+/// "Database Timeout".
+pub const AUTO_REG_DB_TIMEOUT: RejectReason = RejectReason::Unknown(31);
+/// RT_AUTOREG default (§2.12).
+pub const AUTO_REG_TIMEOUT_DEFAULT: Duration = Duration::from_secs(10);
+
+/// How auto-registration writes new devices (module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StoreMode {
+    /// [`DeviceStore::create`] at once; no R2 wait.
+    #[default]
+    Synchronous,
+    /// [`Event::CreateDevice`], then R2 until
+    /// [`Registrar::handle_store_result`] or RT_AUTOREG.
+    Asynchronous,
+}
+
+/// The owner's answer to [`Event::CreateDevice`] (§2.4 rows 10/11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreResult {
+    /// The device exists now with directory number `dn` on line 1.
+    Created {
+        /// Directory number given.
+        dn: u32,
+    },
+    /// Every number of the range is in use ([`AUTO_REG_NO_DN`]).
+    NoFreeDn,
+    /// The store failed ([`AUTO_REG_DB_TIMEOUT`]).
+    Failed,
 }
 
 /// What to do with a second registration of a registered device (§2.7).
@@ -296,6 +397,10 @@ pub struct Config {
     pub token_backoff: Duration,
     /// `token_busy_wait`.
     pub token_busy_wait: Duration,
+    /// How auto-registered devices are written (§2.2; module docs).
+    pub store_mode: StoreMode,
+    /// RT_AUTOREG: wait for [`Registrar::handle_store_result`].
+    pub auto_registration_timeout: Duration,
     /// RT_FIRST.
     pub first_message_timeout: Duration,
     /// RT_RESET.
@@ -327,6 +432,8 @@ impl Default for Config {
             grant_tokens: true,
             token_backoff: Duration::from_secs(60),
             token_busy_wait: Duration::from_secs(10),
+            store_mode: StoreMode::Synchronous,
+            auto_registration_timeout: AUTO_REG_TIMEOUT_DEFAULT,
             first_message_timeout: Duration::from_secs(30),
             reset_timeout: Duration::from_secs(30),
             close_timeout: Duration::from_secs(10),
@@ -338,7 +445,78 @@ impl Default for Config {
     }
 }
 
+/// One registrar parameter of §2.1, for [`Registrar::set_parameter`]
+/// (the administrator's `SetParameter`). Values outside the ranges of §2.1
+/// are refused and the old value stays; a change applies to registrations
+/// made after it (§2.8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Parameter {
+    /// `station_keepalive_interval`, 10–1000 s.
+    Keepalive(Duration),
+    /// `station_2nd_keepalive_interval`, 10–1000 s.
+    SecondaryKeepalive(Duration),
+    /// `keepalive_miss_limit`, 1–10.
+    KeepaliveMissLimit(u8),
+    /// Auto-registration range `first..=last` (first ≤ last), `None` = off.
+    AutoRegistration(Option<(u32, u32)>),
+    /// `max_devices`, ≥ 1; `None` = unlimited.
+    MaxDevices(Option<usize>),
+    /// `duplicate_policy`.
+    DuplicatePolicy(DuplicatePolicy),
+    /// `unknown_device_response`.
+    UnknownDeviceResponse(UnknownDeviceResponse),
+    /// `protocol_versions` (min, max), min ≤ max.
+    ProtocolVersions(u8, u8),
+    /// `token_backoff`, ≥ 30 s.
+    TokenBackoff(Duration),
+    /// `token_busy_wait`, ≥ 1 s.
+    TokenBusyWait(Duration),
+    /// Whether token requests are granted (this node is preferred).
+    GrantTokens(bool),
+}
+
 impl Config {
+    /// Sets one parameter (§2.1 ranges).
+    ///
+    /// # Errors
+    /// [`OutOfRange`] outside its range; nothing changes then.
+    pub fn set(&mut self, p: Parameter) -> Result<(), OutOfRange> {
+        let ok = |c: bool| if c { Ok(()) } else { Err(OutOfRange) };
+        match p {
+            Parameter::Keepalive(d) => return self.set_keepalive(d),
+            Parameter::SecondaryKeepalive(d) => return self.set_secondary_keepalive(d),
+            Parameter::KeepaliveMissLimit(n) => {
+                ok((1..=10).contains(&n))?;
+                self.keepalive_miss_limit = n;
+            }
+            Parameter::AutoRegistration(r) => {
+                ok(r.is_none_or(|(f, l)| f <= l))?;
+                self.auto_registration = r;
+            }
+            Parameter::MaxDevices(m) => {
+                ok(m != Some(0))?;
+                self.max_devices = m;
+            }
+            Parameter::DuplicatePolicy(d) => self.duplicate_policy = d,
+            Parameter::UnknownDeviceResponse(u) => self.unknown_device_response = u,
+            Parameter::ProtocolVersions(lo, hi) => {
+                ok(lo <= hi)?;
+                self.protocol_versions = (lo, hi);
+            }
+            Parameter::TokenBackoff(d) => {
+                ok(d >= Duration::from_secs(30))?;
+                self.token_backoff = d;
+            }
+            Parameter::TokenBusyWait(d) => {
+                ok(d >= Duration::from_secs(1))?;
+                self.token_busy_wait = d;
+            }
+            Parameter::GrantTokens(g) => self.grant_tokens = g,
+        }
+        Ok(())
+    }
+
     /// Sets `station_keepalive_interval`.
     ///
     /// # Errors
@@ -380,6 +558,8 @@ pub enum UnregisterCause {
     SourceIpAddrChanged,
     /// The device did not leave after `Reset` (deviceNoResponse).
     DeviceNoResponse,
+    /// The administrator deleted the device (§2.4 row 21).
+    DeviceDeleted,
     /// The connection closed after a `Reset` (callManagerReset/Restart).
     CallManagerReset,
 }
@@ -407,6 +587,23 @@ pub enum Event {
         device: Option<DeviceName>,
         /// Reason (§2.5).
         reason: RejectReason,
+    },
+    /// Store request (§2.4 row 3, [`StoreMode::Asynchronous`]): create
+    /// `device` with the reported model and the next free number of
+    /// `first_dn..=last_dn` on line 1, then answer with
+    /// [`Registrar::handle_store_result`]`(conn, device, …)` within
+    /// RT_AUTOREG.
+    CreateDevice {
+        /// Connection waiting in R2.
+        conn: ConnId,
+        /// Device to create.
+        device: DeviceName,
+        /// Model it reported.
+        device_type: DeviceType,
+        /// First number of the auto-registration range.
+        first_dn: u32,
+        /// Last number of the range.
+        last_dn: u32,
     },
     /// Auto-registration created a device (§2.6).
     AutoRegistered {
@@ -458,6 +655,10 @@ pub enum InputError {
         /// Message id.
         message_id: u32,
     },
+    /// A store answer for a connection that no longer waits for it (closed,
+    /// timed out, or never asked); nothing changed.
+    #[error("store answer for no pending request")]
+    StaleTransaction,
 }
 
 /// A connection event reported by the driver.
@@ -546,6 +747,11 @@ type Fast = BuildHasherDefault<IdHasher>;
 enum ConnState {
     AwaitingFirst,
     Standby,
+    /// R2: waiting for the store to create the device; whether the
+    /// connection was the device's standby before its `Register`.
+    AutoRegPending {
+        was_standby: bool,
+    },
     Registered,
     Closing,
 }
@@ -560,9 +766,13 @@ struct Conn {
     /// Keepalives received on this registration (folded into the device's
     /// counters when it ends).
     keepalives: u32,
+    /// Model reported in `Register` (R2, R3), as its number.
+    reported: u32,
     state: ConnState,
     resetting: bool,
     in_service: bool,
+    /// Negotiated protocol version (R3); in R2 the version the `Register`
+    /// asked for.
     negotiated: u8,
     buf: StreamBuf,
 }
@@ -584,6 +794,19 @@ enum Out {
     Reset(ResetType),
     TokenAck,
     TokenReject(u32),
+}
+
+/// What a `Register` is decided on (§2.5 rows 4–9).
+#[derive(Debug, Clone, Copy)]
+struct Admission {
+    name: DeviceName,
+    reported: DeviceType,
+    expected: DeviceType,
+    enabled: bool,
+    granted: Option<Duration>,
+    ip: [u8; 4],
+    proto: u8,
+    was_standby: bool,
 }
 
 /// Hashed timer wheel of (connection, generation) entries.
@@ -775,6 +998,99 @@ impl<S: DeviceStore> Registrar<S> {
         false
     }
 
+    /// The administrator's `SetParameter` (§2.1, §2.4): see [`Parameter`].
+    /// A new auto-registration range restarts the search for free numbers
+    /// at its first number.
+    ///
+    /// # Errors
+    /// [`OutOfRange`] outside the parameter's range; nothing changes.
+    pub fn set_parameter(&mut self, p: Parameter) -> Result<(), OutOfRange> {
+        self.config.set(p)?;
+        if let Parameter::AutoRegistration(r) = p {
+            self.next_dn = r.map_or(0, |(f, _)| f);
+        }
+        Ok(())
+    }
+
+    /// The administrator's `DeleteDevice` (§2.4 row 21): removes `device`
+    /// from the store; when it is registered, sends `Reset(reset)`, reports
+    /// [`Event::Unregistered`] with [`UnregisterCause::DeviceDeleted`] and
+    /// closes the connection after RT_CLOSE unless the phone does first
+    /// (R4). Its next `Register` is decided as for an unknown device. Returns
+    /// whether a registration ended.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store refuses; nothing changes then.
+    pub fn delete_device(&mut self, now: Instant, device: DeviceName) -> Result<bool, StoreError> {
+        self.store.remove(device)?;
+        let Some(&c) = self.by_device.get(&device.0) else {
+            return Ok(false);
+        };
+        self.out
+            .push_back((ConnId(c), Out::Reset(ResetType::Reset)));
+        self.drop_registration(c, UnregisterCause::DeviceDeleted);
+        let close = now.saturating_add(self.config.close_timeout).as_millis();
+        self.set_deadline(c, close);
+        Ok(true)
+    }
+
+    /// The administrator's `UpdateDevice` (§2.4): replaces the record of
+    /// `device` in the store. When the device is registered and the new
+    /// record no longer admits its registration (disabled, or another model
+    /// than the one it reported, §2.5 rows 4/6), it gets `Reset(reset)` as
+    /// with [`Registrar::reset_device`], so it registers again and is
+    /// decided on the new record; other changes (numbers, keepalive) apply
+    /// to its next registration — [`Registrar::reset_device`] with
+    /// [`ResetType::ApplyConfig`] or [`ResetType::Restart`] pushes them now.
+    /// Returns whether a reset was sent.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store refuses; nothing changes then.
+    pub fn update_device(
+        &mut self,
+        now: Instant,
+        device: DeviceName,
+        record: DeviceRecord,
+    ) -> Result<bool, StoreError> {
+        let enabled = record.enabled;
+        let model = record.device_type;
+        self.store.update(device, record)?;
+        let invalid = self
+            .by_device
+            .get(&device.0)
+            .and_then(|c| self.conns.get(c))
+            .is_some_and(|conn| !enabled || DeviceType::from(conn.reported) != model);
+        Ok(invalid && self.reset_device(now, device, ResetType::Reset))
+    }
+
+    /// Cluster notice `RegisteredElsewhere` (§2.4 row 20, §2.7): `device`
+    /// now holds a registration on another node, from `station_ip` when
+    /// known. A registration here ends with [`Event::Unregistered`] —
+    /// [`UnregisterCause::SourceIpAddrChanged`] when the other registration
+    /// comes from another address, else
+    /// [`UnregisterCause::DuplicateRegistration`] — and the connection is
+    /// closed at once ([`Event::Close`]); the duplicate counters count it.
+    /// Returns whether a registration ended (nothing happens otherwise).
+    pub fn handle_registered_elsewhere(
+        &mut self,
+        _now: Instant,
+        device: DeviceName,
+        station_ip: Option<core::net::Ipv4Addr>,
+    ) -> bool {
+        let Some(&c) = self.by_device.get(&device.0) else {
+            return false;
+        };
+        let here = self.conns.get(&c).map(|x| x.station_ip);
+        let cause = match (station_ip, here) {
+            (Some(ip), Some(h)) if ip.octets() != h => UnregisterCause::SourceIpAddrChanged,
+            _ => UnregisterCause::DuplicateRegistration,
+        };
+        self.totals.duplicates += 1;
+        self.counters.entry(device.0).or_default().duplicates += 1;
+        self.close(c, cause);
+        true
+    }
+
     /// Checks internal invariants (property tests, fuzzing).
     ///
     /// # Errors
@@ -793,6 +1109,15 @@ impl<S: DeviceStore> Registrar<S> {
                 Some(conn) if conn.state == ConnState::Registered && conn.device == *dev => {}
                 _ => return Err("device index points at a connection not registered for it"),
             }
+        }
+        let async_store = self.config.store_mode == StoreMode::Asynchronous;
+        if !async_store
+            && self
+                .conns
+                .values()
+                .any(|c| matches!(c.state, ConnState::AutoRegPending { .. }))
+        {
+            return Err("waiting for a store answer with a synchronous store");
         }
         if self.totals.registered != self.by_device.len() as u64 {
             return Err("registered total is off");
@@ -844,7 +1169,7 @@ impl<S: DeviceStore> Registrar<S> {
             && bytes.get(8..) == Some(&[0, 0, 0, 0])
         {
             if let Some(x) = self.conns.get_mut(&c) {
-                if x.state == ConnState::Registered && x.buf.is_empty() {
+                if x.state == ConnState::Registered && x.buf.is_empty() && !x.resetting {
                     x.deadline = now.as_millis().saturating_add(u64::from(x.dead_after));
                     x.keepalives = x.keepalives.wrapping_add(1);
                     self.totals.keepalives += 1;
@@ -1006,6 +1331,7 @@ impl<S: DeviceStore> Registrar<S> {
                 dead_after: 0,
                 gen,
                 station_ip: [0; 4],
+                reported: 0,
                 state: ConnState::AwaitingFirst,
                 keepalives: 0,
                 resetting: false,
@@ -1052,6 +1378,12 @@ impl<S: DeviceStore> Registrar<S> {
         let Some(conn) = self.conns.get(&c) else {
             return;
         };
+        if matches!(conn.state, ConnState::AutoRegPending { .. }) {
+            // Row 11: RT_AUTOREG.
+            let device = DeviceName(conn.device);
+            self.reject(c, Some(device), AUTO_REG_DB_TIMEOUT);
+            return;
+        }
         let cause = match (conn.state, conn.resetting) {
             (ConnState::Registered, true) => UnregisterCause::DeviceNoResponse,
             (ConnState::Registered, false) => {
@@ -1072,6 +1404,7 @@ impl<S: DeviceStore> Registrar<S> {
         let state = match self.conns.get(&c).map(|x| x.state) {
             Some(ConnState::AwaitingFirst) => "AwaitingFirst",
             Some(ConnState::Standby) => "Standby",
+            Some(ConnState::AutoRegPending { .. }) => "AutoRegPending",
             Some(ConnState::Registered) => "Registered",
             Some(ConnState::Closing) | None => "Closing",
         };
@@ -1087,7 +1420,11 @@ impl<S: DeviceStore> Registrar<S> {
             Message::KeepAlive(_) => {
                 match state {
                     ConnState::Registered => {
-                        conn.deadline = now.as_millis().saturating_add(u64::from(conn.dead_after));
+                        // A reset is pending: RT_RESET runs regardless (row 18).
+                        if !conn.resetting {
+                            conn.deadline =
+                                now.as_millis().saturating_add(u64::from(conn.dead_after));
+                        }
                         conn.keepalives = conn.keepalives.wrapping_add(1);
                     }
                     ConnState::AwaitingFirst | ConnState::Standby => {
@@ -1098,14 +1435,16 @@ impl<S: DeviceStore> Registrar<S> {
                             .saturating_mul(u32::from(self.config.keepalive_miss_limit.max(1)));
                         self.set_deadline(c, now.saturating_add(d).as_millis());
                     }
-                    ConnState::Closing => return self.unexpected(c, msg.id()),
+                    ConnState::Closing | ConnState::AutoRegPending { .. } => {
+                        return self.unexpected(c, msg.id())
+                    }
                 }
                 self.totals.keepalives += 1;
                 self.out.push_back((ConnId(c), Out::KeepAliveAck));
                 Ok(())
             }
             Message::Register(reg) => {
-                if state == ConnState::Closing {
+                if matches!(state, ConnState::Closing | ConnState::AutoRegPending { .. }) {
                     return self.unexpected(c, msg.id());
                 }
                 if state == ConnState::Registered {
@@ -1278,32 +1617,141 @@ impl<S: DeviceStore> Registrar<S> {
             return;
         }
         let reported = reg.device_type();
+        let ip = reg.base.station_ip.0;
         // Row 3.
         let (expected, enabled, granted) = match self.store.lookup(name) {
             Some(r) => (r.device_type, r.enabled, r.keepalive),
             None => {
                 // 3a / 3b.
-                if self.config.auto_registration.is_none() {
+                let Some((first_dn, last_dn)) = self.config.auto_registration else {
                     self.reject(c, Some(name), RejectReason::NoEntryInDatabase);
+                    return;
+                };
+                if self.config.store_mode == StoreMode::Asynchronous {
+                    // §2.4 row 3: R2 until the store answers or RT_AUTOREG.
+                    let Some(conn) = self.conns.get_mut(&c) else {
+                        return;
+                    };
+                    conn.state = ConnState::AutoRegPending { was_standby };
+                    conn.device = name.0;
+                    conn.station_ip = ip;
+                    conn.reported = reported.into();
+                    conn.negotiated = proto;
+                    let d = now.saturating_add(self.config.auto_registration_timeout);
+                    self.set_deadline(c, d.as_millis());
+                    self.events.push_back(Event::CreateDevice {
+                        conn: ConnId(c),
+                        device: name,
+                        device_type: reported,
+                        first_dn,
+                        last_dn,
+                    });
                     return;
                 }
                 let Some(dn) = self.next_free_dn() else {
-                    self.reject(c, Some(name), RejectReason::Unknown(29));
+                    self.reject(c, Some(name), AUTO_REG_NO_DN);
                     return;
                 };
-                let mut tmp = [0u8; 10];
-                let rec =
-                    DeviceRecord::new(reported, std::vec![String::from(fmt_u32(dn, &mut tmp))]);
-                if self.store.create(name, rec).is_err() {
-                    self.reject(c, Some(name), RejectReason::Unknown(31));
+                if !self.create_auto_registered(name, reported, dn) {
+                    self.reject(c, Some(name), AUTO_REG_DB_TIMEOUT);
                     return;
                 }
-                self.totals.auto_registered += 1;
-                self.events
-                    .push_back(Event::AutoRegistered { device: name, dn });
                 (reported, true, None)
             }
         };
+        let admission = Admission {
+            name,
+            reported,
+            expected,
+            enabled,
+            granted,
+            ip,
+            proto,
+            was_standby,
+        };
+        self.admit(now, c, &admission);
+    }
+
+    /// Writes an auto-registered device to the store; `false` when refused.
+    fn create_auto_registered(&mut self, name: DeviceName, model: DeviceType, dn: u32) -> bool {
+        let mut tmp = [0u8; 10];
+        let rec = DeviceRecord::new(model, std::vec![String::from(fmt_u32(dn, &mut tmp))]);
+        if self.store.create(name, rec).is_err() {
+            return false;
+        }
+        self.totals.auto_registered += 1;
+        self.events
+            .push_back(Event::AutoRegistered { device: name, dn });
+        true
+    }
+
+    /// The store's answer to [`Event::CreateDevice`] for `conn` and
+    /// `device` (§2.4 rows 10/11). `Created`: the record (reported model,
+    /// `dn` on line 1) is cached with [`DeviceStore::create`],
+    /// [`Event::AutoRegistered`] is emitted and the `Register` is decided as
+    /// for a known device (rows 4–9 of §2.5, then `RegisterAck`); `NoFreeDn`
+    /// rejects with [`AUTO_REG_NO_DN`], `Failed` with [`AUTO_REG_DB_TIMEOUT`].
+    ///
+    /// # Errors
+    /// [`InputError::StaleTransaction`] when `conn` is not waiting for this
+    /// device (closed, timed out, answered already); nothing changes. The
+    /// database is the authority: a station rejected after RT_AUTOREG
+    /// registers on its next attempt, when the store answers again.
+    pub fn handle_store_result(
+        &mut self,
+        now: Instant,
+        conn: ConnId,
+        device: DeviceName,
+        result: StoreResult,
+    ) -> Result<(), InputError> {
+        let c = conn.0;
+        let Some((x, was_standby)) = self.conns.get_mut(&c).and_then(|x| match x.state {
+            ConnState::AutoRegPending { was_standby } if x.device == device.0 => {
+                Some((x, was_standby))
+            }
+            _ => None,
+        }) else {
+            self.totals.unexpected_input += 1;
+            return Err(InputError::StaleTransaction);
+        };
+        // Leave R2 before deciding (the decision may reject and close).
+        x.state = ConnState::AwaitingFirst;
+        let admission = Admission {
+            name: device,
+            reported: DeviceType::from(x.reported),
+            expected: DeviceType::from(x.reported),
+            enabled: true,
+            granted: None,
+            ip: x.station_ip,
+            proto: x.negotiated,
+            was_standby,
+        };
+        match result {
+            StoreResult::Created { dn } => {
+                if self.create_auto_registered(device, admission.reported, dn) {
+                    self.admit(now, c, &admission);
+                } else {
+                    self.reject(c, Some(device), AUTO_REG_DB_TIMEOUT);
+                }
+            }
+            StoreResult::NoFreeDn => self.reject(c, Some(device), AUTO_REG_NO_DN),
+            StoreResult::Failed => self.reject(c, Some(device), AUTO_REG_DB_TIMEOUT),
+        }
+        Ok(())
+    }
+
+    /// §2.5 rows 4–9, then accept (§2.4 row 2).
+    fn admit(&mut self, now: Instant, c: u32, a: &Admission) {
+        let Admission {
+            name,
+            reported,
+            expected,
+            enabled,
+            granted,
+            ip,
+            proto,
+            was_standby,
+        } = *a;
         // Row 4.
         if !enabled {
             self.reject(c, Some(name), RejectReason::DeviceNotActive);
@@ -1324,7 +1772,6 @@ impl<S: DeviceStore> Registrar<S> {
                 }
             }
         }
-        let ip = reg.base.station_ip.0;
         if let Some(o) = old {
             self.totals.duplicates += 1;
             self.counters.entry(name.0).or_default().duplicates += 1;
@@ -1357,6 +1804,7 @@ impl<S: DeviceStore> Registrar<S> {
         };
         conn.state = ConnState::Registered;
         conn.device = name.0;
+        conn.reported = reported.into();
         conn.dead_after = dead_ms;
         conn.station_ip = ip;
         conn.negotiated = version;
@@ -1441,8 +1889,8 @@ impl<S: DeviceStore> Registrar<S> {
             }
             Out::RegisterReject(reason) => {
                 let text = reason.text().unwrap_or(match reason {
-                    RejectReason::Unknown(29) => "No Auto-Reg DN Available",
-                    RejectReason::Unknown(31) => "Database Timeout",
+                    AUTO_REG_NO_DN => "No Auto-Reg DN Available",
+                    AUTO_REG_DB_TIMEOUT => "Database Timeout",
                     _ => "Registration Rejected",
                 });
                 let r = RegisterReject::new(text).unwrap_or_default();

@@ -15,8 +15,34 @@
 //! 60), the station enters [`State::CallPreserved`] and emits
 //! [`Event::CallPreserved`] (the phone shows [`CALL_PRESERVED_TEXT`]): the
 //! media stream goes on, nothing registers elsewhere, and the failover of
-//! §1.7.7 (standby first) runs when the call ends (row 75). Resets requested
-//! and fallbacks during a call are not deferred: they happen at once.
+//! §1.7.7 (standby first) runs when the call ends (row 75).
+//!
+//! Nothing else that would interrupt a call happens during one (§1.7.9,
+//! §1.7.8, and §1.6: "a reset or restart requested during a call is not a
+//! timer: it waits for CallIdle"):
+//!
+//! * a `Reset` (any type) received while a call is active is remembered
+//!   ([`Event::ResetDeferred`], [`Station::pending_reset`]) and applied when
+//!   the call ends (rows 63/64); in B13 it is accepted on any surviving
+//!   connection (row 76) and, at the end of the call, replaces the failover.
+//!   A pending `Reset(reset)` is not weakened by a later restart.
+//! * fallback never starts during a call: a probe whose Connection Monitor
+//!   Duration ends (or whose token wait ends, or whose `RegisterTokenAck`
+//!   arrives) during a call is remembered, and the normal token exchange
+//!   (`RegisterTokenReq`, then `RegisterTokenAck` → unregister → register)
+//!   runs when the call ends (rows 69/70).
+//!
+//! ## Network link (rows 84/85)
+//!
+//! [`Station::handle_link_down`] (E06) is the loss of every connection at
+//! once: all are closed, every timer is cancelled, bad tags are forgotten,
+//! and the station waits in [`State::LinkDown`] (B2) — also during a call,
+//! since the media path is gone too. A registered station first reports
+//! [`Event::Lost`] with [`LostCause::LinkDown`]. [`Station::handle_link_up`]
+//! (E05) starts a new pass over the list; an owner that runs the network
+//! steps (DHCP, TFTP, B2–B9) itself calls [`Station::start`] after them
+//! instead. A pending reset survives the link loss and is still applied when
+//! the call ends.
 //!
 //! Sans-IO (`STYLE.md` §2): the station asks for connections with
 //! [`Event::Connect`] / [`Event::Close`], the driver reports them with
@@ -253,6 +279,8 @@ pub enum LostCause {
     ConnectionClosed,
     /// The CallManager sent bytes that do not decode.
     PeerGarbage,
+    /// The network link went down ([`Station::handle_link_down`], row 85).
+    LinkDown,
 }
 
 /// The station's state (`phone-boot.md` §1.2).
@@ -293,6 +321,9 @@ pub enum State {
     /// Stopped (after a reset request, an unregister, or an exhausted pass
     /// without [`Config::retry_after`]); [`Station::start`] starts over.
     Stopped,
+    /// B2: the network link is down (rows 84/85); no connection, no timer.
+    /// [`Station::handle_link_up`] or [`Station::start`] starts a new pass.
+    LinkDown,
 }
 
 /// What the station tells its driver or owner.
@@ -339,11 +370,19 @@ pub enum Event {
         cm: usize,
     },
     /// The CallManager asked for a reset (B1) or restart (B5); every
-    /// connection is closed.
+    /// connection is closed. During a call this comes when the call ends.
     ResetRequested {
         /// Member index.
         cm: usize,
         /// Reset type.
+        kind: ResetType,
+    },
+    /// A `Reset` arrived during a call (rows 63/76): remembered, applied as
+    /// [`Event::ResetRequested`] when the call ends.
+    ResetDeferred {
+        /// Member index the `Reset` came from.
+        cm: usize,
+        /// Reset type received.
         kind: ResetType,
     },
     /// The active CallManager was lost.
@@ -434,6 +473,8 @@ struct Link {
     monitor_due: Option<Instant>,
     token_due: Option<Instant>,
     token_requested: bool,
+    /// The token request (fallback) is due but waits for the call to end.
+    token_deferred: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -468,6 +509,7 @@ enum Phase {
     Rejected,
     VersionError,
     Stopped,
+    LinkDown,
 }
 
 /// Counters for monitoring and tests.
@@ -488,6 +530,9 @@ pub struct Counters {
     pub fallbacks: u64,
     /// Connections closed because the peer sent garbage.
     pub peer_garbage: u64,
+    /// Network link losses handled ([`Station::handle_link_down`] outside
+    /// the states that ignore it).
+    pub link_losses: u64,
 }
 
 /// The station state machine. See the [module docs](self).
@@ -513,6 +558,8 @@ pub struct Station {
     events: VecDeque<Event>,
     counters: Counters,
     call_active: bool,
+    /// Reset received during a call: (member, type), applied at CallIdle.
+    pending_reset: Option<(usize, ResetType)>,
 }
 
 impl Station {
@@ -545,6 +592,7 @@ impl Station {
             events: VecDeque::new(),
             counters: Counters::default(),
             call_active: false,
+            pending_reset: None,
         };
         s.start(now);
         s
@@ -554,6 +602,7 @@ impl Station {
     /// closing every connection first. Clears the version-error state (a user
     /// reset).
     pub fn start(&mut self, now: Instant) {
+        self.pending_reset = None;
         self.close_all();
         self.reset_registration_state();
         self.tried = 0;
@@ -565,8 +614,9 @@ impl Station {
     /// Unregisters cleanly (the user's `**#**`, §1.7.9): `Unregister` on the
     /// active connection, the others closed, then [`Event::Unregistered`]
     /// after `UnregisterAck`, a close, or T_UNREG. Stops at once when not
-    /// registered.
+    /// registered. Drops a pending reset (the user's reset supersedes it).
     pub fn unregister(&mut self, now: Instant) {
+        self.pending_reset = None;
         match self.phase {
             Phase::Registered(k) => {
                 for i in 0..self.links.len() {
@@ -594,11 +644,88 @@ impl Station {
 
     /// A call started (`true`) or ended (`false`, E30 CallIdle). Losing the
     /// active member during a call leads to [`State::CallPreserved`]; the end
-    /// of the call then fails over (row 75). Repeated calls are harmless.
+    /// of the call then applies a pending reset (rows 64/76) or else fails
+    /// over (row 75); registered, it asks the probes whose fallback waited
+    /// for a token (row 70). Repeated calls are harmless.
     pub fn set_call_active(&mut self, now: Instant, active: bool) {
         self.call_active = active;
-        if let (false, Phase::CallPreserved(k)) = (active, self.phase) {
-            self.fail_over(now, k);
+        if active {
+            return;
+        }
+        if let Some((cm, kind)) = self.pending_reset.take() {
+            self.apply_reset(cm, kind);
+            return;
+        }
+        match self.phase {
+            Phase::CallPreserved(k) => self.fail_over(now, k),
+            Phase::Registered(_) => {
+                for j in 0..self.links.len() {
+                    let deferred = self.link_mut(j).is_some_and(|l| {
+                        let d = l.token_deferred;
+                        l.token_deferred = false;
+                        d
+                    });
+                    if deferred {
+                        self.request_token(j);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The reset received during the current call, waiting for its end.
+    #[must_use]
+    pub fn pending_reset(&self) -> Option<ResetType> {
+        self.pending_reset.map(|(_, k)| k)
+    }
+
+    /// The network link went down (E06). Rows 84/85: every connection is
+    /// lost at once — all are closed ([`Event::Close`]), every timer is
+    /// cancelled, bad tags are forgotten, and the station waits in
+    /// [`State::LinkDown`]. Registered (B12), it reports [`Event::Lost`] with
+    /// [`LostCause::LinkDown`] first; with a call preserved (B13) it leaves
+    /// B13 too (the media path is gone). Unregistering for a user reset, it
+    /// finishes the unregistration ([`Event::Unregistered`], row 79).
+    /// Ignored when stopped, rejected (B14) or in version error (B15), and
+    /// when the link is already down. A pending reset is kept for the end of
+    /// the call.
+    pub fn handle_link_down(&mut self, now: Instant) {
+        let lost = match self.phase {
+            Phase::Stopped | Phase::Rejected | Phase::VersionError | Phase::LinkDown => return,
+            Phase::Unregistering { from, to: None } => {
+                self.finish_unregister(now, from, None);
+                return;
+            }
+            Phase::Registered(k) => Some(k),
+            _ => None,
+        };
+        self.counters.link_losses += 1;
+        self.close_all();
+        self.reset_registration_state();
+        for b in &mut self.bad_until {
+            *b = None;
+        }
+        self.tried = 0;
+        self.failover_from = None;
+        self.fallback_from = None;
+        if let Some(k) = lost {
+            self.events.push_back(Event::Lost {
+                cm: k,
+                cause: LostCause::LinkDown,
+            });
+        }
+        self.phase = Phase::LinkDown;
+        self.phase_due = None;
+    }
+
+    /// The network link is up again (E05): in [`State::LinkDown`], starts a
+    /// new pass over the CallManager list from the first member (a pending
+    /// reset stays pending). Ignored in every other state.
+    pub fn handle_link_up(&mut self, now: Instant) {
+        if self.phase == Phase::LinkDown {
+            self.tried = 0;
+            self.next_attempt(now);
         }
     }
 
@@ -621,6 +748,7 @@ impl Station {
             Phase::Rejected => State::Rejected,
             Phase::VersionError => State::VersionError,
             Phase::Stopped => State::Stopped,
+            Phase::LinkDown => State::LinkDown,
         }
     }
 
@@ -699,6 +827,19 @@ impl Station {
             if self.link(k).is_some_and(|l| l.role == Role::Candidate) {
                 return Err("call preserved while registering on the lost member");
             }
+        }
+        if !self.call_active {
+            if self.pending_reset.is_some() {
+                return Err("reset pending without a call");
+            }
+            if self.links.iter().flatten().any(|l| l.token_deferred) {
+                return Err("fallback deferred without a call");
+            }
+        }
+        if self.phase == Phase::LinkDown
+            && (self.links.iter().flatten().next().is_some() || self.poll_timeout().is_some())
+        {
+            return Err("link down with a connection or a timer");
         }
         if matches!(
             self.phase,
@@ -962,6 +1103,7 @@ impl Station {
                 monitor_due: None,
                 token_due: None,
                 token_requested: false,
+                token_deferred: false,
             });
             self.events.push_back(Event::Connect { conn, cm: i, addr });
         }
@@ -1020,6 +1162,7 @@ impl Station {
             l.monitor_due = None;
             l.token_due = None;
             l.token_requested = false;
+            l.token_deferred = false;
             l.misses = 0;
             l.ack_pending = false;
         }
@@ -1135,6 +1278,7 @@ impl Station {
                     l.monitor_due = None;
                     l.token_due = None;
                     l.token_requested = false;
+                    l.token_deferred = false;
                 }
             }
             self.phase = Phase::CallPreserved(k);
@@ -1337,12 +1481,31 @@ impl Station {
         let ok = self
             .link(i)
             .is_some_and(|l| l.up && l.role == Role::Probe && !l.token_requested);
-        if ok {
-            if let Some(l) = self.link_mut(i) {
-                l.token_requested = true;
-            }
-            self.send(i, Out::TokenReq);
+        if !ok {
+            return;
         }
+        let call = self.call_active;
+        if let Some(l) = self.link_mut(i) {
+            if call {
+                // Row 69: never during a call; asked at CallIdle (row 70).
+                l.token_deferred = true;
+                return;
+            }
+            l.token_requested = true;
+        }
+        self.send(i, Out::TokenReq);
+    }
+
+    /// Row 62 (and 64/76 at the end of a call): close everything, report.
+    fn apply_reset(&mut self, cm: usize, kind: ResetType) {
+        self.pending_reset = None;
+        self.close_all();
+        self.reset_registration_state();
+        self.failover_from = None;
+        self.fallback_from = None;
+        self.events.push_back(Event::ResetRequested { cm, kind });
+        self.phase = Phase::Stopped;
+        self.phase_due = None;
     }
 
     fn unexpected(&mut self, message_id: u32) -> Result<(), InputError> {
@@ -1364,6 +1527,7 @@ impl Station {
             Phase::Rejected => "Rejected",
             Phase::VersionError => "VersionError",
             Phase::Stopped => "Stopped",
+            Phase::LinkDown => "LinkDown",
         }
     }
 
@@ -1473,6 +1637,8 @@ impl Station {
                 self.close_all();
                 self.reset_registration_state();
                 if reason == Some(RejectReason::DeviceTypeMismatch) {
+                    // Sticky until a user reset: nothing else is pending.
+                    self.pending_reset = None;
                     self.events.push_back(Event::VersionError { cm: i });
                     self.phase = Phase::VersionError;
                     self.phase_due = None;
@@ -1495,15 +1661,23 @@ impl Station {
                 Ok(())
             }
             Message::Reset(r) => {
-                if !matches!(role, Role::Active | Role::Candidate | Role::Leaving) {
+                // Row 76: in B13 any surviving connection may carry it.
+                let preserved = matches!(self.phase, Phase::CallPreserved(_));
+                if !preserved && !matches!(role, Role::Active | Role::Candidate | Role::Leaving) {
                     return self.unexpected(msg.id());
                 }
                 let kind = r.kind();
-                self.close_all();
-                self.reset_registration_state();
-                self.events.push_back(Event::ResetRequested { cm: i, kind });
-                self.phase = Phase::Stopped;
-                self.phase_due = None;
+                if self.call_active {
+                    // Rows 63/76: remember; a full reset is never weakened.
+                    let keep = matches!(self.pending_reset, Some((_, ResetType::Reset)))
+                        && kind != ResetType::Reset;
+                    if !keep {
+                        self.pending_reset = Some((i, kind));
+                    }
+                    self.events.push_back(Event::ResetDeferred { cm: i, kind });
+                    return Ok(());
+                }
+                self.apply_reset(i, kind);
                 Ok(())
             }
             Message::RegisterTokenAck(_) => {
@@ -1512,6 +1686,14 @@ impl Station {
                 };
                 if i >= k || role != Role::Probe {
                     return self.unexpected(msg.id());
+                }
+                if self.call_active {
+                    // Row 71 needs "no call": ask again when the call ends.
+                    if let Some(l) = self.link_mut(i) {
+                        l.token_requested = false;
+                        l.token_deferred = true;
+                    }
+                    return Ok(());
                 }
                 // Row 71: unregister from the current member first.
                 for j in 0..self.links.len() {

@@ -363,3 +363,195 @@ fn hung_primary_during_calls_preserves_them_and_fails_over_at_each_call_end() {
     net.advance(Duration::from_secs(2));
     assert!(net.all_on(1));
 }
+
+/// AS-30 with calls (rows 69/70): stations in a call stay on the secondary
+/// while the others fall back; each falls back (token exchange) right after
+/// its call ends, never registered on both.
+#[test]
+fn fallback_of_stations_in_a_call_waits_for_the_call_to_end() {
+    let mut net = Net::standard(2, 20);
+    registered_all(&mut net, 0);
+    standbys_up(&mut net);
+    net.kill(0);
+    net.run_until_pred(Duration::from_secs(1), MS, |n| n.all_on(1))
+        .expect("failover");
+    for s in 0..10 {
+        net.set_call_active(s, true);
+    }
+    net.restart(0);
+    net.run_until_pred(Duration::from_secs(400), Duration::from_millis(100), |n| {
+        (10..20).all(|s| n.stations[s].active_cm() == Some(0))
+    })
+    .expect("idle stations fall back");
+    // Long after, the stations in a call have not moved.
+    net.advance(Duration::from_secs(600));
+    assert!((0..10).all(|s| net.stations[s].active_cm() == Some(1)));
+    assert_eq!(net.registrar(1).registered_count(), 10);
+    for s in 0..10 {
+        net.set_call_active(s, false);
+    }
+    let ended = net.now;
+    let t = net
+        .run_until_pred(Duration::from_secs(5), MS, |n| n.all_on(0))
+        .expect("fallback after the calls");
+    // Token request, ack, unregister, register: a few round trips.
+    assert!(
+        t.saturating_since(ended) <= net.latency * 8,
+        "{:?}",
+        t.saturating_since(ended)
+    );
+    assert_eq!(net.double_registrations, 0);
+    let fellback = net
+        .station_events
+        .iter()
+        .filter(|(_, _, e)| matches!(e, station::Event::FellBack { from: 1, to: 0 }))
+        .count();
+    assert_eq!(fellback, 20);
+}
+
+/// AS-37: `Reset(restart)` from the registrar; stations without a call leave
+/// at once, stations in a call wait for `CallIdle` (rows 63/64). The
+/// registrar closes those after RT_RESET (30 s) with deviceNoResponse; the
+/// stations keep their call (B13) and apply the reset, not a failover, when
+/// it ends (row 76).
+#[test]
+fn registrar_reset_waits_for_calls_and_unanswered_resets_time_out() {
+    use dialtone_sccp::registrar::{Event as REvent, UnregisterCause};
+    use dialtone_sccp::ResetType;
+    let mut net = Net::standard(2, 20);
+    registered_all(&mut net, 0);
+    standbys_up(&mut net);
+    for s in 0..10 {
+        net.set_call_active(s, true);
+    }
+    let at = net.now;
+    for s in 0..20 {
+        let now = net.now;
+        let r = net.registrars[0].as_mut().unwrap();
+        assert!(r.reset_device(now, sim::name_of(s), ResetType::Restart));
+        net.after_registrar(0);
+    }
+    net.advance(Duration::from_secs(1));
+    for s in 0..20 {
+        let reset = net.station_events.iter().any(|(_, x, e)| {
+            *x == s
+                && matches!(
+                    e,
+                    station::Event::ResetRequested {
+                        cm: 0,
+                        kind: ResetType::Restart
+                    }
+                )
+        });
+        let deferred = net.station_events.iter().any(|(_, x, e)| {
+            *x == s
+                && matches!(
+                    e,
+                    station::Event::ResetDeferred {
+                        cm: 0,
+                        kind: ResetType::Restart
+                    }
+                )
+        });
+        assert_eq!((reset, deferred), (s >= 10, s < 10), "station {s}");
+    }
+    assert_eq!(net.registrar(0).registered_count(), 10);
+    // RT_RESET: the registrar gives up on the stations in a call.
+    net.advance(Duration::from_secs(31));
+    let no_response: Vec<_> = net
+        .registrar_events
+        .iter()
+        .filter(|(_, _, e)| {
+            matches!(
+                e,
+                REvent::Unregistered {
+                    cause: UnregisterCause::DeviceNoResponse,
+                    ..
+                }
+            )
+        })
+        .map(|(t, ..)| *t)
+        .collect();
+    assert_eq!(no_response.len(), 10);
+    assert!(no_response
+        .iter()
+        .all(|t| t.saturating_since(at) >= Duration::from_secs(30)));
+    assert!((0..10).all(|s| net.stations[s].state() == station::State::CallPreserved { cm: 0 }));
+    assert_eq!(net.registrar(1).registered_count(), 0);
+    for s in 0..10 {
+        net.set_call_active(s, false);
+    }
+    net.advance(Duration::from_secs(5));
+    assert!(net
+        .stations
+        .iter()
+        .all(|s| s.state() == station::State::Stopped));
+    assert_eq!(net.registrar(1).registered_count(), 0);
+    assert_eq!(net.double_registrations, 0);
+}
+
+/// Rows 84/85 in the network: a station's link goes down for 20 s; the
+/// registrar learns nothing (no FIN crosses a dead link) and still holds the
+/// old registration when the station comes back and registers again on the
+/// primary; the newer registration replaces the old one (§2.7,
+/// duplicateRegistration: same address), never two at once.
+#[test]
+fn link_flap_re_registers_on_the_primary_and_replaces_the_stale_registration() {
+    use dialtone_sccp::registrar::{Event as REvent, UnregisterCause};
+    let mut net = Net::standard(2, 10);
+    registered_all(&mut net, 0);
+    standbys_up(&mut net);
+    for s in 0..5 {
+        net.set_link(s, false);
+    }
+    assert!((0..5).all(|s| net.stations[s].state() == station::State::LinkDown));
+    net.advance(Duration::from_secs(20));
+    assert_eq!(
+        net.registrar(0).registered_count(),
+        10,
+        "registrar learnt nothing"
+    );
+    assert!((5..10).all(|s| net.stations[s].active_cm() == Some(0)));
+    for s in 0..5 {
+        net.set_link(s, true);
+    }
+    net.run_until_pred(Duration::from_secs(2), MS, |n| n.all_on(0))
+        .expect("back on the primary");
+    let replaced = net
+        .registrar_events
+        .iter()
+        .filter(|(_, m, e)| {
+            *m == 0
+                && matches!(
+                    e,
+                    REvent::Unregistered {
+                        cause: UnregisterCause::DuplicateRegistration,
+                        ..
+                    }
+                )
+        })
+        .count();
+    assert_eq!(replaced, 5);
+    assert_eq!(net.registrar(0).registered_count(), 10);
+    assert_eq!(net.registrar(0).totals().duplicates, 5);
+    let lost = net
+        .station_events
+        .iter()
+        .filter(|(_, _, e)| {
+            matches!(
+                e,
+                station::Event::Lost {
+                    cause: LostCause::LinkDown,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(lost, 5);
+    // The stale connections time out on the registrar without touching the
+    // new registrations.
+    net.advance(Duration::from_secs(200));
+    assert_eq!(net.registrar(0).registered_count(), 10);
+    assert!(net.all_on(0));
+    assert_eq!(net.double_registrations, 0);
+}

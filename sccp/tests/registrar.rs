@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use dialtone_core::{ConnId, Instant};
 use dialtone_sccp::registrar::{
-    self, ConnEvent, DeviceName, DeviceRecord, DuplicatePolicy, Event, MemoryStore, Registrar,
-    UnknownDeviceResponse, UnregisterCause,
+    self, ConnEvent, DeviceName, DeviceRecord, DeviceStore, DuplicatePolicy, Event, MemoryStore,
+    Registrar, UnknownDeviceResponse, UnregisterCause,
 };
 use dialtone_sccp::station::{self, State};
 use dialtone_sccp::types::{Fixed, RegisterForm, RegisterFull};
@@ -581,4 +581,603 @@ fn token_requests_are_answered_per_policy() {
         gap >= Duration::from_secs(60) && gap <= Duration::from_secs(60) + MS * 10,
         "{gap:?}"
     );
+}
+
+// --- R2 AutoRegPending with an asynchronous store (§2.4 rows 3, 10, 11) ---
+
+fn async_registrar() -> Registrar {
+    let mut cfg = registrar::Config::default();
+    cfg.auto_registration = Some((3000, 3009));
+    cfg.store_mode = registrar::StoreMode::Asynchronous;
+    Registrar::new(cfg, one_device(), Instant::ZERO)
+}
+
+const NEW: &str = "SEP00000000BEEF";
+
+fn new_device() -> DeviceName {
+    DeviceName::parse(NEW.as_bytes()).unwrap()
+}
+
+#[test]
+fn async_store_request_then_created_registers_the_new_device() {
+    let mut r = async_registrar();
+    r.handle_conn_event(Instant::ZERO, ConnId(1), ConnEvent::Connected);
+    r.handle_input(
+        Instant::ZERO,
+        ConnId(1),
+        &register_bytes(NEW, DeviceType::Cisco7965, [10, 0, 0, 9]),
+    )
+    .unwrap();
+    // Row 3: the store request, nothing sent yet, RT_AUTOREG armed.
+    let (tx, ev) = drain(&mut r);
+    assert!(tx.is_empty());
+    assert_eq!(
+        ev,
+        [Event::CreateDevice {
+            conn: ConnId(1),
+            device: new_device(),
+            device_type: DeviceType::Cisco7965,
+            first_dn: 3000,
+            last_dn: 3009
+        }]
+    );
+    assert!(r.poll_timeout().unwrap() <= Instant::from_secs(10));
+    assert_eq!(r.registered_count(), 0);
+    r.check_invariants().unwrap();
+    // The slow store blocks nobody: a known device registers meanwhile.
+    r.handle_input(
+        Instant::from_secs(1),
+        ConnId(2),
+        &register_bytes("SEP001E7AC4D231", DeviceType::Cisco7960, [10, 0, 0, 5]),
+    )
+    .unwrap();
+    assert_eq!(drain(&mut r).0[0].1, id::REGISTER_ACK);
+    // Messages that mean nothing in R2 are ignored.
+    assert!(matches!(
+        r.handle_input(Instant::from_secs(2), ConnId(1), &keepalive_bytes()),
+        Err(registrar::InputError::Unexpected {
+            state: "AutoRegPending",
+            ..
+        })
+    ));
+    assert!(drain(&mut r).0.is_empty());
+    // Row 10: created → as row 2.
+    r.handle_store_result(
+        Instant::from_secs(3),
+        ConnId(1),
+        new_device(),
+        registrar::StoreResult::Created { dn: 3004 },
+    )
+    .unwrap();
+    let (tx, ev) = drain(&mut r);
+    let ids: Vec<u32> = tx.iter().map(|t| t.1).collect();
+    assert_eq!(ids, [id::REGISTER_ACK, id::CAPABILITIES_REQ]);
+    assert_eq!(
+        ev[0],
+        Event::AutoRegistered {
+            device: new_device(),
+            dn: 3004
+        }
+    );
+    assert!(matches!(
+        ev[1],
+        Event::Registered {
+            conn: ConnId(1),
+            device_type: DeviceType::Cisco7965,
+            ..
+        }
+    ));
+    assert_eq!(r.registered_count(), 2);
+    assert_eq!(r.totals().auto_registered, 1);
+    let rec = r.store().lookup(new_device()).unwrap();
+    assert_eq!(rec.directory_numbers, ["3004"]);
+    assert_eq!(rec.device_type, DeviceType::Cisco7965);
+    // Registered now: keepalives are answered, and a repeated answer is stale.
+    r.handle_input(Instant::from_secs(4), ConnId(1), &keepalive_bytes())
+        .unwrap();
+    assert_eq!(drain(&mut r).0[0].1, id::KEEP_ALIVE_ACK);
+    assert_eq!(
+        r.handle_store_result(
+            Instant::from_secs(4),
+            ConnId(1),
+            new_device(),
+            registrar::StoreResult::Created { dn: 3004 }
+        ),
+        Err(registrar::InputError::StaleTransaction)
+    );
+    r.check_invariants().unwrap();
+}
+
+#[test]
+fn async_store_silence_rejects_after_rt_autoreg_and_late_answers_are_stale() {
+    let mut r = async_registrar();
+    r.handle_input(
+        Instant::ZERO,
+        ConnId(1),
+        &register_bytes(NEW, DeviceType::Cisco7960, [10, 0, 0, 9]),
+    )
+    .unwrap();
+    drain(&mut r);
+    r.handle_timeout(Instant::from_millis(9_900));
+    assert_eq!(drain(&mut r), (vec![], vec![]));
+    // Row 11: RT_AUTOREG (10 s) → reject autoRegisterDBConfigTimeout.
+    let at = r.poll_timeout().unwrap();
+    assert_eq!(at, Instant::from_secs(10));
+    r.handle_timeout(at);
+    let (tx, ev) = drain(&mut r);
+    assert_eq!(tx.len(), 1);
+    assert_eq!(reject_text(&tx[0].2), "Database Timeout");
+    assert_eq!(
+        ev,
+        [
+            Event::Rejected {
+                conn: ConnId(1),
+                device: Some(new_device()),
+                reason: registrar::AUTO_REG_DB_TIMEOUT
+            },
+            Event::Close { conn: ConnId(1) }
+        ]
+    );
+    assert_eq!(registrar::AUTO_REG_DB_TIMEOUT, RejectReason::Unknown(31));
+    assert_eq!(r.connection_count(), 0);
+    // The answer that comes too late changes nothing.
+    assert_eq!(
+        r.handle_store_result(
+            Instant::from_secs(11),
+            ConnId(1),
+            new_device(),
+            registrar::StoreResult::Created { dn: 3000 }
+        ),
+        Err(registrar::InputError::StaleTransaction)
+    );
+    assert_eq!(drain(&mut r), (vec![], vec![]));
+    assert!(r.store().lookup(new_device()).is_none());
+    assert_eq!(r.totals().auto_registered, 0);
+    r.check_invariants().unwrap();
+}
+
+#[test]
+fn async_store_failures_reject_with_their_texts() {
+    for (result, text, reason) in [
+        (
+            registrar::StoreResult::NoFreeDn,
+            "No Auto-Reg DN Available",
+            registrar::AUTO_REG_NO_DN,
+        ),
+        (
+            registrar::StoreResult::Failed,
+            "Database Timeout",
+            registrar::AUTO_REG_DB_TIMEOUT,
+        ),
+    ] {
+        let mut r = async_registrar();
+        r.handle_input(
+            Instant::ZERO,
+            ConnId(4),
+            &register_bytes(NEW, DeviceType::Cisco7960, [10, 0, 0, 9]),
+        )
+        .unwrap();
+        drain(&mut r);
+        r.handle_store_result(Instant::from_secs(1), ConnId(4), new_device(), result)
+            .unwrap();
+        let (tx, ev) = drain(&mut r);
+        assert_eq!(reject_text(&tx[0].2), text);
+        assert!(ev.contains(&Event::Rejected {
+            conn: ConnId(4),
+            device: Some(new_device()),
+            reason
+        }));
+        assert_eq!(r.connection_count(), 0);
+        assert_eq!(r.device_counters(new_device()).unwrap().rejections, 1);
+    }
+}
+
+#[test]
+fn async_store_answer_for_a_closed_or_other_connection_is_stale() {
+    let mut r = async_registrar();
+    r.handle_input(
+        Instant::ZERO,
+        ConnId(1),
+        &register_bytes(NEW, DeviceType::Cisco7960, [10, 0, 0, 9]),
+    )
+    .unwrap();
+    drain(&mut r);
+    // Wrong device, wrong connection: stale, the request still waits.
+    let other = DeviceName::parse(b"SEP001E7AC4D231").unwrap();
+    for (c, d) in [(ConnId(1), other), (ConnId(2), new_device())] {
+        assert_eq!(
+            r.handle_store_result(Instant::ZERO, c, d, registrar::StoreResult::Failed),
+            Err(registrar::InputError::StaleTransaction)
+        );
+    }
+    assert_eq!(r.connection_count(), 1);
+    r.handle_conn_event(Instant::from_secs(1), ConnId(1), ConnEvent::Closed);
+    assert_eq!(
+        r.handle_store_result(
+            Instant::from_secs(2),
+            ConnId(1),
+            new_device(),
+            registrar::StoreResult::Created { dn: 3000 }
+        ),
+        Err(registrar::InputError::StaleTransaction)
+    );
+    assert_eq!(r.registered_count(), 0);
+    r.check_invariants().unwrap();
+}
+
+#[test]
+fn synchronous_store_mode_is_the_default_and_passes_r2_at_once() {
+    assert_eq!(
+        registrar::Config::default().store_mode,
+        registrar::StoreMode::Synchronous
+    );
+    let mut cfg = registrar::Config::default();
+    cfg.auto_registration = Some((3000, 3009));
+    let mut r = Registrar::new(cfg, one_device(), Instant::ZERO);
+    r.handle_input(
+        Instant::ZERO,
+        ConnId(1),
+        &register_bytes(NEW, DeviceType::Cisco7960, [10, 0, 0, 9]),
+    )
+    .unwrap();
+    let (tx, ev) = drain(&mut r);
+    assert_eq!(tx[0].1, id::REGISTER_ACK);
+    assert!(!ev.iter().any(|e| matches!(e, Event::CreateDevice { .. })));
+    assert!(ev.contains(&Event::AutoRegistered {
+        device: new_device(),
+        dn: 3000
+    }));
+}
+
+/// Stations against a registrar whose database answers after 2 s; one
+/// answer is withheld: that station is rejected at RT_AUTOREG (5 s here, so
+/// it comes before the station's own T_REGISTER of 10 s), loops, and
+/// registers on its next attempt.
+#[test]
+fn slow_database_auto_registers_every_station_in_the_network() {
+    let mut cfg = registrar::Config::default();
+    cfg.auto_registration = Some((4000, 4099));
+    cfg.store_mode = registrar::StoreMode::Asynchronous;
+    cfg.auto_registration_timeout = Duration::from_secs(5);
+    let mut net = Net::new(1, MemoryStore::new(), cfg);
+    net.add_stations(5, sim::station_config);
+    let mut answered = 0;
+    let mut next_dn = 4000;
+    let mut withheld = false;
+    for _ in 0..40 {
+        net.advance(Duration::from_secs(2));
+        let reqs: Vec<(ConnId, DeviceName)> = net
+            .registrar_events
+            .iter()
+            .skip(answered)
+            .filter_map(|(_, _, e)| match e {
+                Event::CreateDevice { conn, device, .. } => Some((*conn, *device)),
+                _ => None,
+            })
+            .collect();
+        answered = net.registrar_events.len();
+        for (conn, device) in reqs {
+            if !withheld && device == sim::name_of(3) {
+                withheld = true;
+                continue;
+            }
+            let now = net.now;
+            let r = net.registrars[0].as_mut().unwrap();
+            r.handle_store_result(
+                now,
+                conn,
+                device,
+                registrar::StoreResult::Created { dn: next_dn },
+            )
+            .unwrap();
+            next_dn += 1;
+            net.after_registrar(0);
+        }
+        if net.all_on(0) {
+            break;
+        }
+    }
+    assert!(net.all_on(0));
+    assert_eq!(net.registrar(0).totals().auto_registered, 5);
+    let timeouts = net
+        .registrar_events
+        .iter()
+        .filter(|(_, _, e)| {
+            matches!(
+                e,
+                Event::Rejected {
+                    reason: registrar::AUTO_REG_DB_TIMEOUT,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(timeouts, 1);
+    net.registrar(0).check_invariants().unwrap();
+}
+
+// --- Cluster notice and administrator commands (§2.4 rows 17, 20, 21) ---
+
+const KNOWN: &str = "SEP001E7AC4D231";
+
+fn known() -> DeviceName {
+    DeviceName::parse(KNOWN.as_bytes()).unwrap()
+}
+
+/// A registrar with the known device registered on conn 1 from 10.0.0.5.
+fn with_known_registered(cfg: registrar::Config) -> Registrar {
+    let mut r = Registrar::new(cfg, one_device(), Instant::ZERO);
+    r.handle_input(
+        Instant::ZERO,
+        ConnId(1),
+        &register_bytes(KNOWN, DeviceType::Cisco7960, [10, 0, 0, 5]),
+    )
+    .unwrap();
+    drain(&mut r);
+    assert_eq!(r.registered_count(), 1);
+    r
+}
+
+#[test]
+fn registered_elsewhere_unregisters_and_closes_with_the_right_cause() {
+    for (ip, cause) in [
+        (
+            Some(std::net::Ipv4Addr::new(10, 0, 0, 6)),
+            UnregisterCause::SourceIpAddrChanged,
+        ),
+        (
+            Some(std::net::Ipv4Addr::new(10, 0, 0, 5)),
+            UnregisterCause::DuplicateRegistration,
+        ),
+        (None, UnregisterCause::DuplicateRegistration),
+    ] {
+        let mut r = with_known_registered(registrar::Config::default());
+        assert!(r.handle_registered_elsewhere(Instant::from_secs(1), known(), ip));
+        let (tx, ev) = drain(&mut r);
+        assert!(tx.is_empty(), "row 20 sends nothing");
+        assert_eq!(
+            ev,
+            [
+                Event::Unregistered {
+                    conn: ConnId(1),
+                    device: known(),
+                    cause
+                },
+                Event::Close { conn: ConnId(1) }
+            ]
+        );
+        assert_eq!(r.registered_count(), 0);
+        assert_eq!(r.connection_count(), 0);
+        assert_eq!(r.totals().duplicates, 1);
+        assert_eq!(r.device_counters(known()).unwrap().duplicates, 1);
+        r.check_invariants().unwrap();
+        // Not registered here (any more): nothing happens.
+        assert!(!r.handle_registered_elsewhere(Instant::from_secs(2), known(), ip));
+        assert_eq!(drain(&mut r), (vec![], vec![]));
+    }
+}
+
+/// The notice in the network: the station sees its connection close and
+/// fails over to its standby on the other node at once.
+#[test]
+fn registered_elsewhere_moves_the_station_to_its_standby() {
+    let mut net = Net::standard(2, 1);
+    net.advance(Duration::from_secs(2));
+    assert!(net.all_on(0));
+    assert!(net.stations[0].standby_cm().is_some());
+    let now = net.now;
+    let r = net.registrars[0].as_mut().unwrap();
+    assert!(r.handle_registered_elsewhere(now, sim::name_of(0), None));
+    net.after_registrar(0);
+    net.advance(Duration::from_millis(10));
+    assert!(net.all_on(1));
+    assert_eq!(net.registrar(0).registered_count(), 0);
+    assert_eq!(net.double_registrations, 0);
+}
+
+#[test]
+fn delete_device_resets_the_station_and_forgets_the_record() {
+    let mut r = with_known_registered(registrar::Config::default());
+    assert_eq!(r.delete_device(Instant::from_secs(5), known()), Ok(true));
+    let (tx, ev) = drain(&mut r);
+    assert_eq!(tx.len(), 1);
+    let (_, m) = Message::decode(&tx[0].2).unwrap();
+    let Message::Reset(reset) = m else {
+        panic!("{m:?}")
+    };
+    assert_eq!(reset.kind(), ResetType::Reset);
+    assert_eq!(
+        ev,
+        [Event::Unregistered {
+            conn: ConnId(1),
+            device: known(),
+            cause: UnregisterCause::DeviceDeleted
+        }]
+    );
+    assert!(r.store().lookup(known()).is_none());
+    assert!(!r.store().dn_in_use("2001"), "its number is free again");
+    assert_eq!(r.registered_count(), 0);
+    r.check_invariants().unwrap();
+    // R4: keepalives are no longer answered; RT_CLOSE closes.
+    assert!(r
+        .handle_input(Instant::from_secs(6), ConnId(1), &keepalive_bytes())
+        .is_err());
+    r.handle_timeout(Instant::from_secs(16));
+    assert_eq!(drain(&mut r).1, [Event::Close { conn: ConnId(1) }]);
+    // Its next Register is an unknown device's.
+    r.handle_input(
+        Instant::from_secs(20),
+        ConnId(2),
+        &register_bytes(KNOWN, DeviceType::Cisco7960, [10, 0, 0, 5]),
+    )
+    .unwrap();
+    let (tx, _) = drain(&mut r);
+    assert_eq!(reject_text(&tx[0].2), "Device Unknown");
+    // Deleting an unregistered device only edits the store.
+    let mut r = Registrar::new(registrar::Config::default(), one_device(), Instant::ZERO);
+    assert_eq!(r.delete_device(Instant::ZERO, known()), Ok(false));
+    assert!(r.store().is_empty());
+    assert_eq!(r.delete_device(Instant::ZERO, known()), Ok(false));
+}
+
+/// AS-23: range 1000–1001 exhausted by two auto-registered devices; a third
+/// is rejected (autoRegisterDBError, counted by reason); after one is
+/// deleted, freeing 1000, the third gets 1000 on its next loop.
+#[test]
+fn auto_registration_range_exhausted_then_freed_by_a_deletion() {
+    let mut cfg = registrar::Config::default();
+    cfg.auto_registration = Some((1000, 1001));
+    let mut net = Net::new(1, MemoryStore::new(), cfg);
+    net.add_stations(2, sim::station_config);
+    net.advance(Duration::from_secs(1));
+    assert_eq!(net.count_on(0), 2);
+    let first = net
+        .registrar_events
+        .iter()
+        .find_map(|(_, _, e)| match e {
+            Event::AutoRegistered { device, dn: 1000 } => Some(*device),
+            _ => None,
+        })
+        .unwrap();
+    net.add_stations(1, sim::station_config);
+    net.advance(Duration::from_secs(1));
+    assert_eq!(net.stations[2].active_cm(), None);
+    let third = sim::name_of(2);
+    assert_eq!(
+        net.registrar(0).device_counters(third).unwrap().rejections,
+        1
+    );
+    assert!(net.registrar_events.iter().any(|(_, _, e)| matches!(
+        e,
+        Event::Rejected { device: Some(d), reason: registrar::AUTO_REG_NO_DN, .. } if *d == third
+    )));
+    let now = net.now;
+    let r = net.registrars[0].as_mut().unwrap();
+    assert_eq!(r.delete_device(now, first), Ok(true));
+    net.after_registrar(0);
+    // The station loops (retry 10–12.5 s) and registers with 1000.
+    net.advance(Duration::from_secs(30));
+    assert_eq!(net.stations[2].active_cm(), Some(0));
+    assert!(net.registrar_events.iter().any(|(_, _, e)| matches!(
+        e,
+        Event::AutoRegistered { device, dn: 1000 } if *device == third
+    )));
+    net.registrar(0).check_invariants().unwrap();
+}
+
+#[test]
+fn update_device_resets_a_registration_the_new_record_no_longer_admits() {
+    // Numbers only: no reset, the record changes for the next registration.
+    let mut r = with_known_registered(registrar::Config::default());
+    let rec = DeviceRecord::new(DeviceType::Cisco7960, vec!["2002".into()]);
+    assert_eq!(
+        r.update_device(Instant::from_secs(1), known(), rec),
+        Ok(false)
+    );
+    assert!(drain(&mut r).0.is_empty());
+    assert_eq!(
+        r.store().lookup(known()).unwrap().directory_numbers,
+        ["2002"]
+    );
+    assert!(r.store().dn_in_use("2002") && !r.store().dn_in_use("2001"));
+    // Another model: Reset(reset); the new Register gets Version Error.
+    let rec = DeviceRecord::new(DeviceType::Cisco7965, vec!["2002".into()]);
+    assert_eq!(
+        r.update_device(Instant::from_secs(2), known(), rec),
+        Ok(true)
+    );
+    let (tx, _) = drain(&mut r);
+    assert_eq!(tx[0].1, id::RESET);
+    r.handle_conn_event(Instant::from_secs(3), ConnId(1), ConnEvent::Closed);
+    assert!(drain(&mut r).1.contains(&Event::Unregistered {
+        conn: ConnId(1),
+        device: known(),
+        cause: UnregisterCause::CallManagerReset
+    }));
+    r.handle_input(
+        Instant::from_secs(4),
+        ConnId(2),
+        &register_bytes(KNOWN, DeviceType::Cisco7960, [10, 0, 0, 5]),
+    )
+    .unwrap();
+    assert_eq!(reject_text(&drain(&mut r).0[0].2), "Version Error");
+    // Disabled: reset too (a phone not registered is only edited).
+    let mut r = with_known_registered(registrar::Config::default());
+    let mut rec = DeviceRecord::new(DeviceType::Cisco7960, vec!["2001".into()]);
+    rec.enabled = false;
+    assert_eq!(
+        r.update_device(Instant::from_secs(1), known(), rec),
+        Ok(true)
+    );
+    assert_eq!(drain(&mut r).0[0].1, id::RESET);
+    r.check_invariants().unwrap();
+}
+
+#[test]
+fn set_parameter_enforces_the_ranges_and_applies_to_later_registrations() {
+    use registrar::Parameter as P;
+    let mut r = Registrar::new(registrar::Config::default(), one_device(), Instant::ZERO);
+    let before = r.config().clone();
+    for bad in [
+        P::Keepalive(Duration::from_secs(1001)),
+        P::Keepalive(Duration::from_secs(5)),
+        P::SecondaryKeepalive(Duration::from_secs(9)),
+        P::KeepaliveMissLimit(0),
+        P::KeepaliveMissLimit(11),
+        P::AutoRegistration(Some((5, 4))),
+        P::MaxDevices(Some(0)),
+        P::ProtocolVersions(12, 11),
+        P::TokenBackoff(Duration::from_secs(29)),
+        P::TokenBusyWait(Duration::from_millis(999)),
+    ] {
+        assert_eq!(r.set_parameter(bad), Err(registrar::OutOfRange), "{bad:?}");
+    }
+    assert_eq!(r.config(), &before, "refused values leave the old ones");
+    r.set_parameter(P::Keepalive(Duration::from_secs(90)))
+        .unwrap();
+    r.set_parameter(P::KeepaliveMissLimit(2)).unwrap();
+    r.set_parameter(P::MaxDevices(Some(1))).unwrap();
+    r.set_parameter(P::AutoRegistration(Some((7000, 7001))))
+        .unwrap();
+    r.set_parameter(P::TokenBackoff(Duration::from_secs(45)))
+        .unwrap();
+    assert_eq!(r.config().token_backoff, Duration::from_secs(45));
+    r.handle_input(
+        Instant::ZERO,
+        ConnId(1),
+        &register_bytes(KNOWN, DeviceType::Cisco7960, [10, 0, 0, 5]),
+    )
+    .unwrap();
+    let (tx, _) = drain(&mut r);
+    let Message::RegisterAck(ack) = Message::decode(&tx[0].2).unwrap().1 else {
+        panic!()
+    };
+    assert_eq!(ack.keepalive_interval.get(), 90);
+    // RT_DEAD = 2 × 90 s now.
+    r.handle_timeout(Instant::from_secs(179));
+    assert_eq!(r.registered_count(), 1);
+    r.handle_timeout(Instant::from_secs(181));
+    assert_eq!(r.registered_count(), 0);
+    drain(&mut r);
+    // max_devices 1: the second device is refused while the first is on.
+    r.handle_input(
+        Instant::from_secs(200),
+        ConnId(2),
+        &register_bytes(KNOWN, DeviceType::Cisco7960, [10, 0, 0, 5]),
+    )
+    .unwrap();
+    drain(&mut r);
+    r.handle_input(
+        Instant::from_secs(200),
+        ConnId(3),
+        &register_bytes(NEW, DeviceType::Cisco7960, [10, 0, 0, 9]),
+    )
+    .unwrap();
+    let (tx, ev) = drain(&mut r);
+    assert_eq!(reject_text(&tx[0].2), "Max Devices Exceeded");
+    // ... after auto-registration created it with the new range's first number.
+    assert!(ev.contains(&Event::AutoRegistered {
+        device: new_device(),
+        dn: 7000
+    }));
 }

@@ -562,3 +562,421 @@ fn no_registration_happens_while_a_call_is_preserved() {
     }
     assert!(preserved_seen > 100, "{preserved_seen}");
 }
+
+// --- Resets and fallback wait for the end of a call (rows 62–64, 69–71, 76) ---
+
+fn reset_msg(kind: ResetType) -> Vec<u8> {
+    let r = Reset::new(kind);
+    enc(&Message::Reset(Fixed::new(&r)))
+}
+
+#[test]
+fn reset_during_a_call_waits_for_call_idle() {
+    let mut s = station();
+    let (c0, c1) = registered(&mut s, Instant::ZERO);
+    s.set_call_active(Instant::from_secs(1), true);
+    // Row 63: remembered, nothing closes, still registered.
+    s.handle_input(Instant::from_secs(2), c0, &reset_msg(ResetType::Restart))
+        .unwrap();
+    let o = drain(&mut s);
+    assert_eq!(
+        o.ev,
+        [Event::ResetDeferred {
+            cm: 0,
+            kind: ResetType::Restart
+        }]
+    );
+    assert!(o.tx.is_empty());
+    assert_eq!(s.state(), State::Registered { cm: 0 });
+    assert_eq!(s.pending_reset(), Some(ResetType::Restart));
+    assert_eq!(s.open_connections(), 2);
+    s.check_invariants().unwrap();
+    // The call goes on for minutes: keepalives continue, nothing else.
+    let mut t = 2;
+    while t < 300 {
+        t += 10;
+        s.handle_timeout(Instant::from_secs(t));
+        let o = drain(&mut s);
+        assert!(o.ev.is_empty(), "at {t}: {:?}", o.ev);
+        assert!(o.tx.iter().all(|x| x.1 == id::KEEP_ALIVE), "at {t}");
+        for x in &o.tx {
+            s.handle_input(Instant::from_secs(t), x.0, &ka_ack())
+                .unwrap();
+        }
+    }
+    assert_eq!(s.active_cm(), Some(0));
+    // Row 64: CallIdle applies it as row 62.
+    s.set_call_active(Instant::from_secs(300), false);
+    let o = drain(&mut s);
+    assert!(o.tx.is_empty());
+    assert!(o.ev.contains(&Event::Close { conn: c0 }));
+    assert!(o.ev.contains(&Event::Close { conn: c1 }));
+    assert_eq!(
+        o.ev.last(),
+        Some(&Event::ResetRequested {
+            cm: 0,
+            kind: ResetType::Restart
+        })
+    );
+    assert_eq!(s.state(), State::Stopped);
+    assert_eq!(s.pending_reset(), None);
+    assert_eq!(s.open_connections(), 0);
+    s.check_invariants().unwrap();
+}
+
+#[test]
+fn reset_without_a_call_is_applied_at_once() {
+    let mut s = station();
+    let (c0, _) = registered(&mut s, Instant::ZERO);
+    s.set_call_active(Instant::from_secs(1), true);
+    s.set_call_active(Instant::from_secs(2), false);
+    s.handle_input(Instant::from_secs(3), c0, &reset_msg(ResetType::Reset))
+        .unwrap();
+    let o = drain(&mut s);
+    assert!(o.ev.contains(&Event::ResetRequested {
+        cm: 0,
+        kind: ResetType::Reset
+    }));
+    assert_eq!(s.state(), State::Stopped);
+}
+
+#[test]
+fn a_pending_full_reset_is_not_weakened_by_a_later_restart() {
+    let mut s = station();
+    let (c0, _) = registered(&mut s, Instant::ZERO);
+    s.set_call_active(Instant::from_secs(1), true);
+    s.handle_input(Instant::from_secs(2), c0, &reset_msg(ResetType::Reset))
+        .unwrap();
+    s.handle_input(Instant::from_secs(3), c0, &reset_msg(ResetType::Restart))
+        .unwrap();
+    assert_eq!(s.pending_reset(), Some(ResetType::Reset));
+    // A restart then a reset: the reset wins too.
+    let mut s2 = station();
+    let (d0, _) = registered(&mut s2, Instant::ZERO);
+    s2.set_call_active(Instant::from_secs(1), true);
+    s2.handle_input(
+        Instant::from_secs(2),
+        d0,
+        &reset_msg(ResetType::ApplyConfig),
+    )
+    .unwrap();
+    s2.handle_input(Instant::from_secs(3), d0, &reset_msg(ResetType::Reset))
+        .unwrap();
+    assert_eq!(s2.pending_reset(), Some(ResetType::Reset));
+    drain(&mut s);
+    s.set_call_active(Instant::from_secs(9), false);
+    assert!(drain(&mut s).ev.contains(&Event::ResetRequested {
+        cm: 0,
+        kind: ResetType::Reset
+    }));
+}
+
+/// Row 76: in B13 a `Reset` on a surviving connection (here the standby) is
+/// remembered; at CallIdle it replaces the failover (no `Register`).
+#[test]
+fn reset_during_a_preserved_call_replaces_the_failover_at_call_idle() {
+    let mut s = station();
+    let (c0, c1) = registered(&mut s, Instant::ZERO);
+    s.set_call_active(Instant::from_secs(1), true);
+    s.handle_conn_event(Instant::from_secs(2), c0, ConnEvent::Closed);
+    drain(&mut s);
+    assert_eq!(s.state(), State::CallPreserved { cm: 0 });
+    s.handle_input(Instant::from_secs(3), c1, &reset_msg(ResetType::Restart))
+        .unwrap();
+    assert_eq!(
+        drain(&mut s).ev,
+        [Event::ResetDeferred {
+            cm: 1,
+            kind: ResetType::Restart
+        }]
+    );
+    assert_eq!(s.state(), State::CallPreserved { cm: 0 });
+    s.check_invariants().unwrap();
+    s.set_call_active(Instant::from_secs(60), false);
+    let o = drain(&mut s);
+    assert!(o.tx.iter().all(|t| t.1 != id::REGISTER), "{:?}", o.tx);
+    assert!(o.ev.contains(&Event::Close { conn: c1 }));
+    assert!(o.ev.contains(&Event::ResetRequested {
+        cm: 1,
+        kind: ResetType::Restart
+    }));
+    assert!(!o.ev.iter().any(|e| matches!(e, Event::FailedOver { .. })));
+    assert_eq!(s.state(), State::Stopped);
+    assert_eq!(s.open_connections(), 0);
+}
+
+/// A reset from the standby while registered (no call preserved) means
+/// nothing: only the active member may reset the phone (row 62).
+#[test]
+fn reset_from_the_standby_outside_b13_is_unexpected() {
+    let mut s = station();
+    let (_, c1) = registered(&mut s, Instant::ZERO);
+    assert!(matches!(
+        s.handle_input(Instant::from_secs(1), c1, &reset_msg(ResetType::Reset)),
+        Err(station::InputError::Unexpected { .. })
+    ));
+    assert_eq!(s.state(), State::Registered { cm: 0 });
+}
+
+/// Registered on member 1 (member 0 refused at first) with a probe to member
+/// 0 up; returns (active, probe, time the probe connected).
+fn on_secondary_with_probe(s: &mut Station) -> (ConnId, ConnId, Instant) {
+    let o = drain(s);
+    s.handle_conn_event(Instant::ZERO, conn_of(&o.ev, 0), ConnEvent::Refused);
+    let o = drain(s);
+    let c1 = conn_of(&o.ev, 1);
+    s.handle_conn_event(Instant::ZERO, c1, ConnEvent::Connected);
+    drain(s);
+    s.handle_input(Instant::ZERO, c1, &ack(30)).unwrap();
+    drain(s);
+    assert_eq!(s.active_cm(), Some(1));
+    // The first fallback timer opens the probe (T_FALLBACK/2..T_FALLBACK).
+    loop {
+        let t = s.poll_timeout().unwrap();
+        s.handle_timeout(t);
+        let o = drain(s);
+        for x in &o.tx {
+            if x.1 == id::KEEP_ALIVE {
+                s.handle_input(t, x.0, &ka_ack()).unwrap();
+            }
+        }
+        if let Some(p) = o.ev.iter().find_map(|e| match e {
+            Event::Connect { conn, cm: 0, .. } => Some(*conn),
+            _ => None,
+        }) {
+            s.handle_conn_event(t, p, ConnEvent::Connected);
+            drain(s);
+            return (c1, p, t);
+        }
+        assert!(t < Instant::from_secs(120), "no probe");
+    }
+}
+
+fn ids(tx: &[(ConnId, u32, u32)]) -> Vec<(ConnId, u32)> {
+    tx.iter().map(|x| (x.0, x.1)).collect()
+}
+
+/// Runs timers until `until`, acking every keepalive; returns what was sent.
+fn run_acking(s: &mut Station, until: Instant) -> Vec<(ConnId, u32, u32)> {
+    let mut sent = Vec::new();
+    while let Some(t) = s.poll_timeout().filter(|&t| t <= until) {
+        s.handle_timeout(t);
+        let o = drain(s);
+        for x in &o.tx {
+            if x.1 == id::KEEP_ALIVE {
+                s.handle_input(t, x.0, &ka_ack()).unwrap();
+            }
+        }
+        sent.extend(o.tx);
+    }
+    sent
+}
+
+#[test]
+fn fallback_waits_for_the_end_of_a_call_then_runs_the_token_exchange() {
+    let mut s = station();
+    let (c1, p0, up) = on_secondary_with_probe(&mut s);
+    s.set_call_active(up, true);
+    // Row 69: the Connection Monitor Duration ends during the call.
+    let end = up + station::CONNECTION_MONITOR_DEFAULT + Duration::from_secs(200);
+    let sent = run_acking(&mut s, end);
+    assert!(
+        sent.iter().all(|x| x.1 != id::REGISTER_TOKEN_REQ),
+        "token asked during a call"
+    );
+    assert_eq!(s.active_cm(), Some(1));
+    s.check_invariants().unwrap();
+    // Row 70: CallIdle asks for the token at once.
+    s.set_call_active(end, false);
+    assert_eq!(ids(&drain(&mut s).tx), [(p0, id::REGISTER_TOKEN_REQ)]);
+    // Row 71: ack → unregister from member 1, then register with member 0.
+    s.handle_input(end, p0, &enc(&Message::RegisterTokenAck(Fixed::EMPTY)))
+        .unwrap();
+    assert_eq!(ids(&drain(&mut s).tx), [(c1, id::UNREGISTER)]);
+    let w = Word::new(0);
+    s.handle_input(end, c1, &enc(&Message::UnregisterAck(Fixed::new(&w))))
+        .unwrap();
+    let o = drain(&mut s);
+    assert_eq!(o.tx, [(p0, id::REGISTER, 0)]);
+    s.handle_input(end, p0, &ack(30)).unwrap();
+    assert!(drain(&mut s)
+        .ev
+        .contains(&Event::FellBack { from: 1, to: 0 }));
+    assert_eq!(s.active_cm(), Some(0));
+}
+
+#[test]
+fn token_ack_arriving_during_a_call_is_asked_again_after_it() {
+    let mut s = station();
+    let (c1, p0, up) = on_secondary_with_probe(&mut s);
+    let asked = up + station::CONNECTION_MONITOR_DEFAULT;
+    let sent = run_acking(&mut s, asked);
+    assert!(ids(&sent).contains(&(p0, id::REGISTER_TOKEN_REQ)));
+    // The call starts before the ack arrives: no unregister from member 1.
+    s.set_call_active(asked, true);
+    s.handle_input(asked, p0, &enc(&Message::RegisterTokenAck(Fixed::EMPTY)))
+        .unwrap();
+    let o = drain(&mut s);
+    assert!(o.tx.is_empty(), "{:?}", o.tx);
+    assert_eq!(s.state(), State::Registered { cm: 1 });
+    s.check_invariants().unwrap();
+    let later = asked + Duration::from_secs(500);
+    let sent = run_acking(&mut s, later);
+    assert!(sent
+        .iter()
+        .all(|x| x.1 != id::REGISTER_TOKEN_REQ && x.1 != id::UNREGISTER));
+    s.set_call_active(later, false);
+    assert_eq!(ids(&drain(&mut s).tx), [(p0, id::REGISTER_TOKEN_REQ)]);
+    let _ = c1;
+}
+
+// --- Network link (rows 84/85) ---
+
+#[test]
+fn link_down_while_registered_loses_every_connection_and_link_up_starts_over() {
+    let mut s = station();
+    let (c0, c1) = registered(&mut s, Instant::ZERO);
+    s.handle_link_down(Instant::from_secs(5));
+    let o = drain(&mut s);
+    assert!(o.tx.is_empty());
+    assert_eq!(
+        o.ev,
+        [
+            Event::Close { conn: c0 },
+            Event::Close { conn: c1 },
+            Event::Lost {
+                cm: 0,
+                cause: LostCause::LinkDown
+            }
+        ]
+    );
+    assert_eq!(s.state(), State::LinkDown);
+    assert_eq!(s.open_connections(), 0);
+    assert_eq!(s.poll_timeout(), None, "every timer cancelled");
+    assert_eq!(s.counters().link_losses, 1);
+    s.check_invariants().unwrap();
+    // Late bytes on the old connections belong to nobody.
+    assert_eq!(
+        s.handle_input(Instant::from_secs(6), c0, &ka_ack()),
+        Err(station::InputError::UnknownConn)
+    );
+    s.handle_timeout(Instant::from_secs(3600));
+    assert!(drain(&mut s).ev.is_empty());
+    // Repeated link down is harmless.
+    s.handle_link_down(Instant::from_secs(3600));
+    assert!(drain(&mut s).ev.is_empty());
+    // E05: a new pass from the first member.
+    s.handle_link_up(Instant::from_secs(3601));
+    let o = drain(&mut s);
+    assert!(matches!(o.ev[..], [Event::Connect { cm: 0, .. }]));
+    assert_eq!(s.state(), State::Connecting { cm: 0 });
+    // Link up in any other state changes nothing.
+    s.handle_link_up(Instant::from_secs(3602));
+    assert!(drain(&mut s).ev.is_empty());
+}
+
+#[test]
+fn link_down_while_connecting_closes_and_cancels_without_a_loss_event() {
+    let mut s = station();
+    let o = drain(&mut s);
+    let c0 = conn_of(&o.ev, 0);
+    s.handle_link_down(Instant::from_secs(1));
+    assert_eq!(drain(&mut s).ev, [Event::Close { conn: c0 }]);
+    assert_eq!(s.state(), State::LinkDown);
+    assert_eq!(s.poll_timeout(), None);
+}
+
+#[test]
+fn link_down_forgets_bad_tags() {
+    let mut s = station();
+    let (_c0, c1) = registered(&mut s, Instant::ZERO);
+    miss_three_acks(&mut s, c1); // member 0 tagged bad, registering on 1
+    s.handle_link_down(Instant::from_secs(121));
+    drain(&mut s);
+    s.handle_link_up(Instant::from_secs(130));
+    let o = drain(&mut s);
+    assert!(
+        matches!(o.ev[..], [Event::Connect { cm: 0, .. }]),
+        "{:?}",
+        o.ev
+    );
+}
+
+/// Row 85 covers B13 too: the call's media path is gone with the link, so
+/// the end of the call does not fail over; the link coming back does.
+#[test]
+fn link_down_during_a_preserved_call_leaves_b13() {
+    let mut s = station();
+    let (c0, c1) = registered(&mut s, Instant::ZERO);
+    s.set_call_active(Instant::from_secs(1), true);
+    s.handle_conn_event(Instant::from_secs(2), c0, ConnEvent::Closed);
+    drain(&mut s);
+    s.handle_link_down(Instant::from_secs(3));
+    let o = drain(&mut s);
+    assert_eq!(o.ev, [Event::Close { conn: c1 }]);
+    assert_eq!(s.state(), State::LinkDown);
+    s.set_call_active(Instant::from_secs(4), false);
+    let o = drain(&mut s);
+    assert!(o.ev.is_empty() && o.tx.is_empty());
+    assert_eq!(s.state(), State::LinkDown);
+    s.check_invariants().unwrap();
+}
+
+#[test]
+fn link_down_during_a_call_with_a_pending_reset_keeps_the_reset() {
+    let mut s = station();
+    let (c0, _) = registered(&mut s, Instant::ZERO);
+    s.set_call_active(Instant::from_secs(1), true);
+    s.handle_input(Instant::from_secs(2), c0, &reset_msg(ResetType::Reset))
+        .unwrap();
+    s.handle_link_down(Instant::from_secs(3));
+    drain(&mut s);
+    assert_eq!(s.pending_reset(), Some(ResetType::Reset));
+    s.set_call_active(Instant::from_secs(4), false);
+    let o = drain(&mut s);
+    assert_eq!(
+        o.ev,
+        [Event::ResetRequested {
+            cm: 0,
+            kind: ResetType::Reset
+        }]
+    );
+    assert_eq!(s.state(), State::Stopped);
+    // Stopped ignores the link.
+    s.handle_link_up(Instant::from_secs(5));
+    assert!(drain(&mut s).ev.is_empty());
+    assert_eq!(s.state(), State::Stopped);
+}
+
+#[test]
+fn link_down_while_unregistering_for_a_user_reset_finishes_it() {
+    let mut s = station();
+    let (c0, _) = registered(&mut s, Instant::ZERO);
+    s.unregister(Instant::from_secs(1));
+    drain(&mut s);
+    s.handle_link_down(Instant::from_secs(2));
+    let o = drain(&mut s);
+    assert!(o.ev.contains(&Event::Close { conn: c0 }));
+    assert!(o.ev.contains(&Event::Unregistered { cm: 0 }));
+    assert_eq!(s.state(), State::Stopped);
+}
+
+#[test]
+fn link_down_is_ignored_when_rejected_or_in_version_error() {
+    let mut s = station();
+    let o = drain(&mut s);
+    let c0 = conn_of(&o.ev, 0);
+    s.handle_conn_event(Instant::ZERO, c0, ConnEvent::Connected);
+    let r = RegisterReject::new("Version Error").unwrap();
+    s.handle_input(
+        Instant::ZERO,
+        c0,
+        &enc(&Message::RegisterReject(Fixed::new(&r))),
+    )
+    .unwrap();
+    drain(&mut s);
+    s.handle_link_down(Instant::from_secs(1));
+    s.handle_link_up(Instant::from_secs(2));
+    assert!(drain(&mut s).ev.is_empty());
+    assert_eq!(s.state(), State::VersionError);
+}

@@ -14,6 +14,46 @@ use common::*;
 use dialtone_sip_reg::ua::{self, Event, KeepaliveMode, UserAgent};
 use dialtone_sip_reg::Transport;
 
+/// kamailio's module directory: the default `kamailio -I` reports, else the
+/// first `kamailio/modules` holding `registrar.so` under a lib directory
+/// (`/usr/lib/<multiarch triple>/…` on Debian).
+fn module_dir(kamailio: &Path) -> Option<PathBuf> {
+    let has_registrar = |d: &Path| d.join("registrar.so").is_file();
+    if let Ok(out) = Command::new(kamailio).arg("-I").output() {
+        let text = String::from_utf8_lossy(&out.stdout);
+        let reported = text
+            .lines()
+            .filter_map(|l| l.split_once("paths to modules:").map(|(_, p)| p))
+            .flat_map(|p| p.split(':'))
+            .map(|p| PathBuf::from(p.trim()))
+            .find(|d| has_registrar(d));
+        if reported.is_some() {
+            return reported;
+        }
+    }
+    for root in [
+        "/usr/lib",
+        "/usr/lib64",
+        "/usr/local/lib",
+        "/usr/local/lib64",
+    ] {
+        let root = Path::new(root);
+        if has_registrar(&root.join("kamailio/modules")) {
+            return Some(root.join("kamailio/modules"));
+        }
+        let found = std::fs::read_dir(root)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path().join("kamailio/modules"))
+            .find(|d| has_registrar(d));
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
+
 struct Kamailio {
     bin: PathBuf,
     dir: PathBuf,
@@ -21,7 +61,7 @@ struct Kamailio {
 }
 
 impl Kamailio {
-    fn config(dir: &Path, port: u16) -> String {
+    fn config(dir: &Path, modules: &Path, port: u16) -> String {
         format!(
             r#"#!KAMAILIO
 debug=2
@@ -30,7 +70,7 @@ children=2
 tcp_children=2
 listen=udp:127.0.0.1:{port}
 listen=tcp:127.0.0.1:{port}
-mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+mpath="{modules}"
 loadmodule "kex.so"
 loadmodule "corex.so"
 loadmodule "sl.so"
@@ -63,7 +103,8 @@ request_route {{
     exit;
 }}
 "#,
-            dir = dir.display()
+            dir = dir.display(),
+            modules = modules.display()
         )
     }
 
@@ -71,7 +112,8 @@ request_route {{
         let dir =
             std::env::temp_dir().join(format!("dialtone-kamailio-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("kamailio.cfg"), Self::config(&dir, port)).unwrap();
+        let modules = module_dir(&bin).expect("kamailio's module directory (registrar.so)");
+        std::fs::write(dir.join("kamailio.cfg"), Self::config(&dir, &modules, port)).unwrap();
         let mut k = Kamailio {
             bin,
             dir,

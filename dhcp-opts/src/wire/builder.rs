@@ -3,7 +3,7 @@
 use core::net::Ipv4Addr;
 
 use dialtone_core::InsufficientSize;
-use zerocopy::IntoBytes;
+use zerocopy::FromBytes;
 
 use super::code;
 use super::packet::{Op, RawHeader, FILE_OFFSET, HEADER_LEN, MAGIC_COOKIE, SNAME_OFFSET};
@@ -76,6 +76,34 @@ pub struct MessageRepr<'a> {
     pub min_len: usize,
     /// Use `file`/`sname` for options when needed (default true).
     pub allow_overload: bool,
+}
+
+/// `dst.copy_from_slice(src)` for slices of equal length, with the short
+/// lengths most options have done by fixed-size (possibly overlapping)
+/// moves instead of a `memcpy` call.
+#[inline(always)]
+fn copy_value(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    if dst.len() != n {
+        return;
+    }
+    match n {
+        0 => {}
+        1..=3 => {
+            dst[0] = src[0];
+            dst[n / 2] = src[n / 2];
+            dst[n - 1] = src[n - 1];
+        }
+        4..=8 => {
+            dst[..4].copy_from_slice(&src[..4]);
+            dst[n - 4..].copy_from_slice(&src[n - 4..]);
+        }
+        9..=16 => {
+            dst[..8].copy_from_slice(&src[..8]);
+            dst[n - 8..].copy_from_slice(&src[n - 8..]);
+        }
+        _ => dst.copy_from_slice(src),
+    }
 }
 
 /// Where instances go: per-region capacity (bytes before END) and use.
@@ -189,6 +217,50 @@ impl<'a> MessageRepr<'a> {
         })
     }
 
+    /// Bytes the options take in the options field when they all fit there
+    /// without splitting (no value over 255 bytes), else `None`: the common
+    /// case, encoded without the layout planner.
+    #[inline]
+    fn simple_len(&self) -> Option<usize> {
+        let mut used = 0usize;
+        let mut long = false;
+        for o in self.options {
+            long |= o.value.len() > 255;
+            used = used.saturating_add(2 + o.value.len());
+        }
+        let main = self.max_len.saturating_sub(HEADER_LEN + 1);
+        (!long && used <= main).then_some(used)
+    }
+
+    /// Writes the fixed head (fields already checked) into the zeroed `out`.
+    #[inline]
+    fn write_header(&self, out: &mut [u8]) {
+        let Ok((h, _)) = RawHeader::mut_from_prefix(out) else {
+            return;
+        };
+        h.op = self.op.into();
+        h.htype = self.htype;
+        h.hlen = self.chaddr.len() as u8;
+        h.hops = self.hops;
+        h.xid = self.xid.into();
+        h.secs = self.secs.into();
+        h.flags = self.flags.into();
+        h.ciaddr = self.ciaddr.octets();
+        h.yiaddr = self.yiaddr.octets();
+        h.siaddr = self.siaddr.octets();
+        h.giaddr = self.giaddr.octets();
+        if let Some(d) = h.chaddr.get_mut(..self.chaddr.len()) {
+            copy_value(d, self.chaddr);
+        }
+        if let Some(d) = h.sname.get_mut(..self.sname.len()) {
+            copy_value(d, self.sname);
+        }
+        if let Some(d) = h.file.get_mut(..self.file.len()) {
+            copy_value(d, self.file);
+        }
+        h.cookie = MAGIC_COOKIE;
+    }
+
     fn len_of(&self, plan: &Plan, overloaded: bool) -> usize {
         let end = HEADER_LEN + plan.used[0] + if overloaded { 3 } else { 0 } + 1;
         end.max(self.min_len.min(self.max_len))
@@ -199,6 +271,10 @@ impl<'a> MessageRepr<'a> {
     /// # Errors
     /// The same layout errors as [`MessageRepr::emit`] (never `Insufficient`).
     pub fn buffer_len(&self) -> Result<usize, EmitError> {
+        self.check_fields()?;
+        if let Some(used) = self.simple_len() {
+            return Ok((HEADER_LEN + used + 1).max(self.min_len.min(self.max_len)));
+        }
         let (plan, ov) = self.plan()?;
         Ok(self.len_of(&plan, ov))
     }
@@ -211,34 +287,41 @@ impl<'a> MessageRepr<'a> {
     /// [`EmitError::FieldTooLong`] when the message cannot be encoded. Nothing
     /// is written on error.
     pub fn emit(&self, out: &mut [u8]) -> Result<usize, EmitError> {
+        self.check_fields()?;
+        if let Some(used) = self.simple_len() {
+            let len = (HEADER_LEN + used + 1).max(self.min_len.min(self.max_len));
+            let Some(out) = out.get_mut(..len) else {
+                return Err(InsufficientSize { required: len }.into());
+            };
+            out.fill(0);
+            self.write_header(out);
+            // `len` covers the head, every option and END: no write fails.
+            let mut rest = out.get_mut(HEADER_LEN..).unwrap_or_default();
+            for o in self.options {
+                let Some((dst, tail)) =
+                    core::mem::take(&mut rest).split_at_mut_checked(2 + o.value.len())
+                else {
+                    break;
+                };
+                if let [c, l, v @ ..] = dst {
+                    *c = o.code;
+                    *l = o.value.len() as u8;
+                    copy_value(v, o.value);
+                }
+                rest = tail;
+            }
+            if let Some(e) = rest.first_mut() {
+                *e = code::END;
+            }
+            return Ok(len);
+        }
         let (plan, overloaded) = self.plan()?;
         let len = self.len_of(&plan, overloaded);
         let Some(out) = out.get_mut(..len) else {
             return Err(InsufficientSize { required: len }.into());
         };
         out.fill(0);
-        let mut h = RawHeader {
-            op: self.op.into(),
-            htype: self.htype,
-            hlen: self.chaddr.len() as u8,
-            hops: self.hops,
-            xid: self.xid.into(),
-            secs: self.secs.into(),
-            flags: self.flags.into(),
-            ciaddr: self.ciaddr.octets(),
-            yiaddr: self.yiaddr.octets(),
-            siaddr: self.siaddr.octets(),
-            giaddr: self.giaddr.octets(),
-            chaddr: [0; 16],
-            sname: [0; 64],
-            file: [0; 128],
-            cookie: MAGIC_COOKIE,
-        };
-        // check_fields() bounded the three lengths.
-        h.chaddr[..self.chaddr.len()].copy_from_slice(self.chaddr);
-        h.sname[..self.sname.len()].copy_from_slice(self.sname);
-        h.file[..self.file.len()].copy_from_slice(self.file);
-        out[..HEADER_LEN].copy_from_slice(h.as_bytes());
+        self.write_header(out);
         let bases = [HEADER_LEN, FILE_OFFSET, SNAME_OFFSET];
         self.place(plan.caps, |r, at, c, chunk| {
             let p = bases[r] + at;

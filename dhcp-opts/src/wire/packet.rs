@@ -159,48 +159,87 @@ impl CodeSet {
     }
 }
 
-/// Walks one field's options, checking every length; returns the number of
-/// instances. `base` is the field's offset in the message (for errors).
+/// Walks one field's options, checking every length. `base` is the field's
+/// offset in the message (for errors). Each code sets bit `code % 64` of
+/// `seen` and counts in `count`: when the set has fewer bits than the count,
+/// a code may repeat (or two codes are 64 apart) and
+/// [`Packet::new_checked`] then looks exactly.
+#[inline(always)]
 fn validate_region(
-    bytes: &[u8],
+    field: &[u8],
     base: usize,
-    seen: &mut CodeSet,
-    multi: &mut CodeSet,
-    overload: &mut Option<u8>,
-    main: bool,
+    seen: &mut u64,
+    count: &mut u32,
 ) -> Result<(), DecodeError> {
+    let mut bits = *seen;
+    let mut n = *count;
+    // Start of the option being read; the walk stops (get fails) once `i`
+    // passes the end, so an overrun can only be the last option read.
     let mut i = 0usize;
-    while let Some(&c) = bytes.get(i) {
-        match c {
-            code::PAD => i += 1,
-            code::END => return Ok(()),
-            _ => {
-                let Some(&len) = bytes.get(i + 1) else {
-                    return Err(DecodeError::Truncated {
-                        offset: base + i,
-                        needed: 1,
-                    });
-                };
-                let end = i + 2 + usize::from(len);
-                if end > bytes.len() {
-                    return Err(DecodeError::Truncated {
-                        offset: base + i,
-                        needed: end - bytes.len(),
-                    });
-                }
-                if !seen.insert(c) {
-                    multi.insert(c);
-                }
-                if main && c == code::OVERLOAD && overload.is_none() {
-                    if let [v] = bytes.get(i + 2..end).unwrap_or(&[]) {
-                        *overload = Some(*v);
-                    }
-                }
-                i = end;
+    let mut last = 0usize;
+    // Code and length in one bounds check; `i` passes the end only after an
+    // overrunning option, which is then the last one read.
+    while let Some(&[c, len]) = field
+        .get(i..i + 2)
+        .and_then(|p| <&[u8; 2]>::try_from(p).ok())
+    {
+        if c.wrapping_sub(1) >= 254 {
+            if c == code::END {
+                break;
             }
+            i += 1;
+            continue;
+        }
+        last = i;
+        i += 2 + usize::from(len);
+        bits |= 1u64 << (c & 63);
+        n += 1;
+    }
+    match field.get(i) {
+        // One byte left: END or pad end the field; a code without its length
+        // does not.
+        Some(&c) if i + 1 == field.len() && c != code::PAD && c != code::END => {
+            return Err(DecodeError::Truncated {
+                offset: base + i,
+                needed: 1,
+            });
+        }
+        None if i > field.len() => {
+            return Err(DecodeError::Truncated {
+                offset: base + last,
+                needed: i - field.len(),
+            });
+        }
+        _ => {}
+    }
+    *seen = bits;
+    *count = n;
+    Ok(())
+}
+
+/// The value of the first one-byte option 52 in the options field.
+#[inline(never)]
+fn find_overload(opts: &[u8]) -> Option<u8> {
+    match Options::over(opts)
+        .find(|o| o.code == code::OVERLOAD && o.data.len() == 1)?
+        .data
+    {
+        [v] => Some(*v),
+        _ => None,
+    }
+}
+
+/// The codes appearing more than once in `it` (exact, 256-bit).
+#[inline(never)]
+fn repeated_codes(it: Options<'_>) -> CodeSet {
+    let mut seen = CodeSet::default();
+    let mut multi = CodeSet::default();
+    for o in it {
+        if !seen.insert(o.code) {
+            multi.insert(o.code);
         }
     }
-    Ok(())
+    multi
 }
 
 /// A zero-copy view of a DHCP message: the 236-byte BOOTP head, the magic
@@ -214,7 +253,9 @@ fn validate_region(
 pub struct Packet<T: AsRef<[u8]>> {
     buf: T,
     overload: Overload,
-    multi: CodeSet,
+    /// Some code has several instances (RFC 3396); false in the usual case.
+    /// Which codes is worked out again when needed.
+    any_multi: bool,
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
@@ -226,6 +267,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
     /// # Errors
     /// [`DecodeError::Truncated`] for a short message or option,
     /// [`DecodeError::BadCookie`] without the DHCP magic cookie.
+    #[inline(always)]
     pub fn new_checked(buf: T) -> Result<Self, DecodeError> {
         let bytes = buf.as_ref();
         let Some((head, opts)) = bytes.split_at_checked(HEADER_LEN) else {
@@ -243,28 +285,28 @@ impl<T: AsRef<[u8]>> Packet<T> {
         if h.cookie != MAGIC_COOKIE {
             return Err(DecodeError::BadCookie);
         }
-        let mut seen = CodeSet::default();
-        let mut multi = CodeSet::default();
-        let mut ov = None;
-        validate_region(opts, HEADER_LEN, &mut seen, &mut multi, &mut ov, true)?;
-        let overload = ov.and_then(Overload::from_value).unwrap_or_default();
-        if overload.file {
-            validate_region(&h.file, FILE_OFFSET, &mut seen, &mut multi, &mut ov, false)?;
+        let mut seen = 0u64;
+        let mut count = 0u32;
+        validate_region(opts, HEADER_LEN, &mut seen, &mut count)?;
+        let mut overload = Overload::default();
+        if seen & (1 << code::OVERLOAD) != 0 {
+            overload = find_overload(opts)
+                .and_then(Overload::from_value)
+                .unwrap_or_default();
+            if overload.file {
+                validate_region(&h.file, FILE_OFFSET, &mut seen, &mut count)?;
+            }
+            if overload.sname {
+                validate_region(&h.sname, SNAME_OFFSET, &mut seen, &mut count)?;
+            }
         }
-        if overload.sname {
-            validate_region(
-                &h.sname,
-                SNAME_OFFSET,
-                &mut seen,
-                &mut multi,
-                &mut ov,
-                false,
-            )?;
-        }
+        // Fewer bits than options: a code repeats, or two are 64 apart.
+        let any_multi = seen.count_ones() != count
+            && repeated_codes(Options::of_message(bytes, overload)) != CodeSet::default();
         Ok(Packet {
             buf,
             overload,
-            multi,
+            any_multi,
         })
     }
 
@@ -382,12 +424,18 @@ impl<T: AsRef<[u8]>> Packet<T> {
     pub fn merged(&self) -> Merged<'_> {
         Merged {
             it: self.options(),
-            seen: CodeSet::default(),
-            multi: self.multi,
+            split: if self.any_multi {
+                Some((CodeSet::default(), self.multi()))
+            } else {
+                None
+            },
+            msg: self.buf.as_ref(),
+            overload: self.overload,
         }
     }
 
     /// The same as [`Packet::merged`], with each value decoded by its code.
+    #[inline]
     pub fn typed(&self) -> Typed<'_> {
         Typed {
             inner: self.merged(),
@@ -395,20 +443,25 @@ impl<T: AsRef<[u8]>> Packet<T> {
     }
 
     /// The (concatenated) value of option `code`, if present.
+    #[inline]
     pub fn option(&self, code: u8) -> Option<OptionValue<'_>> {
-        let mut it = self.options();
-        let first = it.by_ref().find(|o| o.code == code)?;
-        Some(OptionValue::new(
-            code,
-            first.data,
-            it,
-            self.multi.contains(code),
-        ))
+        if self.is_split(code) {
+            // Present: a repeated code was seen by `new_checked`.
+            return Some(OptionValue::split(code, self.buf.as_ref(), self.overload));
+        }
+        let o = self.options().find(|o| o.code == code)?;
+        Some(OptionValue::single(code, o.data))
     }
 
     /// True when option `code` appears more than once (it is then concatenated).
     pub fn is_split(&self, code: u8) -> bool {
-        self.multi.contains(code)
+        self.any_multi && self.multi().contains(code)
+    }
+
+    /// The codes with several instances.
+    #[inline(never)]
+    fn multi(&self) -> CodeSet {
+        repeated_codes(Options::of_message(self.buf.as_ref(), self.overload))
     }
 
     /// Option 53, the DHCP message type.
@@ -531,6 +584,17 @@ impl<'a> Options<'a> {
         }
     }
 
+    /// Every instance of the checked message `msg` whose option 52 is `ov`.
+    pub(crate) fn of_message(msg: &'a [u8], ov: Overload) -> Self {
+        Options {
+            cur: msg.get(HEADER_LEN..).unwrap_or(&[]),
+            hdr: RawHeader::ref_from_prefix(msg).ok().map(|(h, _)| h),
+            region: Region::Options,
+            file: ov.file,
+            sname: ov.sname,
+        }
+    }
+
     fn next_region(&mut self) -> bool {
         self.cur = &[];
         let Some(h) = self.hdr else {
@@ -550,33 +614,48 @@ impl<'a> Options<'a> {
     }
 }
 
+impl<'a> Options<'a> {
+    /// Everything but a whole option at `cur`: pad, END, the end of a field
+    /// (then the next field), or a truncated option (only reachable through
+    /// [`Options::over`] on unchecked bytes: it ends the field). False when
+    /// no field is left.
+    #[inline(never)]
+    fn skip(&mut self) -> bool {
+        match self.cur {
+            [code::PAD, rest @ ..] => {
+                self.cur = rest;
+                true
+            }
+            [] | [code::END, ..] => self.next_region(),
+            [_, ..] => {
+                self.cur = &[];
+                true
+            }
+        }
+    }
+}
+
 impl<'a> Iterator for Options<'a> {
     type Item = RawOption<'a>;
 
     #[inline]
     fn next(&mut self) -> Option<RawOption<'a>> {
         loop {
-            match self.cur {
-                [] | [code::END, ..] => {
-                    if !self.next_region() {
-                        return None;
+            if let [c, len, rest @ ..] = self.cur {
+                // Neither pad (0) nor END (255).
+                if c.wrapping_sub(1) < 254 {
+                    if let Some((data, rest)) = rest.split_at_checked(usize::from(*len)) {
+                        self.cur = rest;
+                        return Some(RawOption {
+                            code: *c,
+                            data,
+                            region: self.region,
+                        });
                     }
                 }
-                [code::PAD, rest @ ..] => self.cur = rest,
-                [c, len, rest @ ..] => {
-                    let Some((data, rest)) = rest.split_at_checked(usize::from(*len)) else {
-                        // Only reachable through `Options::over` on unchecked bytes.
-                        self.cur = &[];
-                        continue;
-                    };
-                    self.cur = rest;
-                    return Some(RawOption {
-                        code: *c,
-                        data,
-                        region: self.region,
-                    });
-                }
-                [_] => self.cur = &[],
+            }
+            if !self.skip() {
+                return None;
             }
         }
     }
@@ -586,8 +665,35 @@ impl<'a> Iterator for Options<'a> {
 #[derive(Debug, Clone)]
 pub struct Merged<'a> {
     it: Options<'a>,
-    seen: CodeSet,
-    multi: CodeSet,
+    /// With repeated codes only: (codes yielded, codes repeated).
+    split: Option<(CodeSet, CodeSet)>,
+    msg: &'a [u8],
+    overload: Overload,
+}
+
+impl<'a> Merged<'a> {
+    /// The next distinct code: its single instance, or `None` in the value
+    /// slot for the first instance of a repeated code (then [`Merged::split`]).
+    #[inline(always)]
+    fn next_raw(&mut self) -> Option<(u8, Option<&'a [u8]>)> {
+        loop {
+            let o = self.it.next()?;
+            let Some((seen, multi)) = &mut self.split else {
+                return Some((o.code, Some(o.data)));
+            };
+            if !multi.contains(o.code) {
+                return Some((o.code, Some(o.data)));
+            }
+            if seen.insert(o.code) {
+                return Some((o.code, None));
+            }
+        }
+    }
+
+    #[inline]
+    fn split(&self, code: u8) -> OptionValue<'a> {
+        OptionValue::split(code, self.msg, self.overload)
+    }
 }
 
 impl<'a> Iterator for Merged<'a> {
@@ -595,18 +701,11 @@ impl<'a> Iterator for Merged<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let o = self.it.next()?;
-            if !self.multi.contains(o.code) {
-                return Some((o.code, OptionValue::single(o.code, o.data)));
-            }
-            if self.seen.insert(o.code) {
-                return Some((
-                    o.code,
-                    OptionValue::new(o.code, o.data, self.it.clone(), true),
-                ));
-            }
-        }
+        let (code, data) = self.next_raw()?;
+        Some(match data {
+            Some(d) => (code, OptionValue::single(code, d)),
+            None => (code, self.split(code)),
+        })
     }
 }
 
@@ -686,13 +785,12 @@ impl<'a> Ipv4List<'a> {
         self.len() == 0
     }
     /// The addresses in order.
-    #[inline]
+    #[inline(always)]
     pub fn iter(&self) -> Ipv4Iter<'a> {
-        let inner = match self.value.as_slice() {
-            Some(s) => Ipv4IterInner::Slice(s.chunks_exact(4)),
-            None => Ipv4IterInner::Bytes(self.value.bytes()),
-        };
-        Ipv4Iter { inner }
+        Ipv4Iter {
+            value: self.value.clone(),
+            at: 0,
+        }
     }
     /// The first address.
     pub fn first(&self) -> Option<Ipv4Addr> {
@@ -715,36 +813,17 @@ impl<'a> IntoIterator for &Ipv4List<'a> {
 /// Iterator over an [`Ipv4List`].
 #[derive(Debug, Clone)]
 pub struct Ipv4Iter<'a> {
-    inner: Ipv4IterInner<'a>,
-}
-
-#[derive(Debug, Clone)]
-enum Ipv4IterInner<'a> {
-    /// One instance: whole addresses straight from the slice.
-    Slice(core::slice::ChunksExact<'a, u8>),
-    /// Several instances: an address may straddle two of them.
-    Bytes(super::value::Bytes<'a>),
+    /// The rest of a single instance, or a split value read from `at`.
+    value: OptionValue<'a>,
+    /// Split values: offset of the next address.
+    at: usize,
 }
 
 impl Iterator for Ipv4Iter<'_> {
     type Item = Ipv4Addr;
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<Ipv4Addr> {
-        match &mut self.inner {
-            Ipv4IterInner::Slice(c) => {
-                let [a, b, c, d] = *c.next()? else {
-                    return None;
-                };
-                Some(Ipv4Addr::new(a, b, c, d))
-            }
-            Ipv4IterInner::Bytes(bytes) => {
-                let a = bytes.next()?;
-                let b = bytes.next()?;
-                let c = bytes.next()?;
-                let d = bytes.next()?;
-                Some(Ipv4Addr::new(a, b, c, d))
-            }
-        }
+        self.value.take4(&mut self.at).map(Ipv4Addr::from)
     }
 }
 
@@ -879,6 +958,7 @@ pub enum DhcpOption<'a> {
 
 impl<'a> DhcpOption<'a> {
     /// Decodes `value` according to `code`.
+    #[inline(never)]
     pub fn from_value(code: u8, value: OptionValue<'a>) -> Self {
         use super::code as c;
         let bad = |value| DhcpOption::Malformed { code, value };
@@ -968,7 +1048,39 @@ impl<'a> DhcpOption<'a> {
             (c::VENDOR_CLASS, [_, ..]) => DhcpOption::VendorClass(v()),
             (c::PARAMETER_REQUEST_LIST, [_, ..]) => DhcpOption::ParameterRequestList(v()),
             (c::TFTP_SERVER_NAME, [_, ..]) => DhcpOption::TftpServerName(v().trim_trailing_nuls()),
-            _ => DhcpOption::from_value(code, v()),
+            (c::CLIENT_ID, [_, _, ..]) => DhcpOption::ClientId(v()),
+            (c::RELAY_AGENT_INFO, [_, _, ..]) => DhcpOption::RelayAgentInfo(v()),
+            (c::VENDOR_SPECIFIC, [_, ..]) => DhcpOption::VendorSpecific(v()),
+            (c::OVERLOAD, &[o @ 1..=3]) => DhcpOption::Overload(Overload {
+                file: o & 1 != 0,
+                sname: o & 2 != 0,
+            }),
+            // A known code with a value of the wrong length.
+            (
+                c::SUBNET_MASK
+                | c::ROUTER
+                | c::DNS
+                | c::HOST_NAME
+                | c::DOMAIN_NAME
+                | c::NTP_SERVERS
+                | c::VENDOR_SPECIFIC
+                | c::REQUESTED_IP
+                | c::LEASE_TIME
+                | c::OVERLOAD
+                | c::MESSAGE_TYPE
+                | c::SERVER_ID
+                | c::PARAMETER_REQUEST_LIST
+                | c::MAX_MESSAGE_SIZE
+                | c::RENEWAL_TIME
+                | c::REBINDING_TIME
+                | c::VENDOR_CLASS
+                | c::CLIENT_ID
+                | c::TFTP_SERVER_NAME
+                | c::RELAY_AGENT_INFO
+                | c::TFTP_SERVERS,
+                _,
+            ) => DhcpOption::from_value(code, v()),
+            _ => DhcpOption::Other { code, value: v() },
         }
     }
 
@@ -1012,16 +1124,10 @@ impl<'a> Iterator for Typed<'a> {
     type Item = DhcpOption<'a>;
     #[inline]
     fn next(&mut self) -> Option<DhcpOption<'a>> {
-        let m = &mut self.inner;
-        loop {
-            let o = m.it.next()?;
-            if !m.multi.contains(o.code) {
-                return Some(DhcpOption::from_single(o.code, o.data));
-            }
-            if m.seen.insert(o.code) {
-                let v = OptionValue::new(o.code, o.data, m.it.clone(), true);
-                return Some(DhcpOption::from_value(o.code, v));
-            }
-        }
+        let (code, data) = self.inner.next_raw()?;
+        Some(match data {
+            Some(d) => DhcpOption::from_single(code, d),
+            None => DhcpOption::from_value(code, self.inner.split(code)),
+        })
     }
 }

@@ -5,7 +5,7 @@ use core::net::Ipv4Addr;
 
 use dialtone_core::InsufficientSize;
 
-use super::packet::{Ipv4List, Options};
+use super::packet::{Ipv4List, Options, Overload};
 
 /// The value of one option: either a single instance (the usual case: a
 /// plain `&[u8]`, see [`OptionValue::as_slice`]) or the RFC 3396 concatenation
@@ -14,30 +14,36 @@ use super::packet::{Ipv4List, Options};
 /// [`OptionValue::copy_to`], or (feature `alloc`) [`OptionValue::to_vec`].
 #[derive(Debug, Clone)]
 pub struct OptionValue<'a> {
-    code: u8,
-    first: &'a [u8],
-    /// Instances after `first` (searched for `code` only when `split`).
-    rest: Option<Options<'a>>,
-    /// Bytes kept (after trimming), `usize::MAX` = all.
+    /// A single instance: its value bytes (already trimmed). Split: the whole
+    /// message, whose instances of `code` are found again on demand.
+    data: &'a [u8],
+    /// Split only: bytes kept (after trimming), `usize::MAX` = all.
     limit: usize,
+    code: u8,
+    /// Split only: the message's option 52 (which fields carry options).
+    split: Option<Overload>,
 }
 
 impl<'a> OptionValue<'a> {
-    pub(crate) fn new(code: u8, first: &'a [u8], rest: Options<'a>, split: bool) -> Self {
+    /// The concatenation of every instance of `code` in the checked message
+    /// `msg` whose option 52 is `overload` (RFC 3396).
+    #[inline]
+    pub(crate) fn split(code: u8, msg: &'a [u8], overload: Overload) -> Self {
         OptionValue {
-            code,
-            first,
-            rest: split.then_some(rest),
+            data: msg,
             limit: usize::MAX,
+            code,
+            split: Some(overload),
         }
     }
 
+    #[inline(always)]
     pub(crate) fn single(code: u8, data: &'a [u8]) -> Self {
         OptionValue {
-            code,
-            first: data,
-            rest: None,
+            data,
             limit: usize::MAX,
+            code,
+            split: None,
         }
     }
 
@@ -53,17 +59,25 @@ impl<'a> OptionValue<'a> {
 
     /// True when the value spans several instances.
     pub fn is_split(&self) -> bool {
-        self.rest.is_some()
+        self.split.is_some()
     }
 
     /// The value's instances, in order (empty instances included).
     #[inline]
     pub fn fragments(&self) -> Fragments<'a> {
-        Fragments {
-            code: self.code,
-            first: Some(self.first),
-            rest: self.rest.clone(),
-            left: self.limit,
+        match self.split {
+            None => Fragments {
+                code: self.code,
+                first: Some(self.data),
+                rest: None,
+                left: usize::MAX,
+            },
+            Some(ov) => Fragments {
+                code: self.code,
+                first: None,
+                rest: Some(Options::of_message(self.data, ov)),
+                left: self.limit,
+            },
         }
     }
 
@@ -79,8 +93,8 @@ impl<'a> OptionValue<'a> {
     /// Total length in bytes.
     #[inline(always)]
     pub fn len(&self) -> usize {
-        if self.rest.is_none() {
-            self.first.len().min(self.limit)
+        if self.split.is_none() {
+            self.data.len()
         } else {
             self.split_len()
         }
@@ -101,10 +115,10 @@ impl<'a> OptionValue<'a> {
     /// The value as one borrowed slice when it is a single instance.
     #[inline]
     pub fn as_slice(&self) -> Option<&'a [u8]> {
-        if self.rest.is_some() {
-            return None;
+        match self.split {
+            None => Some(self.data),
+            Some(_) => None,
         }
-        Some(self.first.get(..self.limit).unwrap_or(self.first))
     }
 
     /// The value as `&str` when it is a single instance of valid UTF-8.
@@ -152,13 +166,22 @@ impl<'a> OptionValue<'a> {
 
     /// The same value without trailing NUL bytes.
     #[must_use]
-    #[inline]
+    #[inline(always)]
     pub fn trim_trailing_nuls(mut self) -> Self {
-        if self.rest.is_none() {
-            let s = self.first.get(..self.limit).unwrap_or(self.first);
-            self.limit = s.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+        if self.split.is_none() {
+            let mut d = self.data;
+            while let [rest @ .., 0] = d {
+                d = rest;
+            }
+            self.data = d;
             return self;
         }
+        self.trim_split()
+    }
+
+    /// [`OptionValue::trim_trailing_nuls`] of a value spanning several instances.
+    #[inline(never)]
+    fn trim_split(mut self) -> Self {
         let mut kept = 0usize;
         let mut at = 0usize;
         for b in self.bytes() {
@@ -172,12 +195,17 @@ impl<'a> OptionValue<'a> {
     }
 
     /// The value as exactly `N` bytes, or `None` for another length.
-    #[inline]
+    #[inline(always)]
     pub fn array<const N: usize>(&self) -> Option<[u8; N]> {
-        if self.rest.is_none() {
-            let s = self.first.get(..self.limit).unwrap_or(self.first);
-            return s.try_into().ok();
+        if self.split.is_none() {
+            return self.data.try_into().ok();
         }
+        self.array_split()
+    }
+
+    /// [`OptionValue::array`] of a value spanning several instances.
+    #[inline(never)]
+    fn array_split<const N: usize>(&self) -> Option<[u8; N]> {
         if self.len() != N {
             return None;
         }
@@ -188,20 +216,42 @@ impl<'a> OptionValue<'a> {
         Some(a)
     }
 
+    /// The next 4 bytes of an address list: a single instance is consumed
+    /// from its front, a split value is read at `*at`, which moves on.
+    #[inline(always)]
+    pub(crate) fn take4(&mut self, at: &mut usize) -> Option<[u8; 4]> {
+        if self.split.is_none() {
+            let [a, b, c, d, rest @ ..] = self.data else {
+                return None;
+            };
+            self.data = rest;
+            return Some([*a, *b, *c, *d]);
+        }
+        self.take4_split(at)
+    }
+
+    #[inline(never)]
+    fn take4_split(&self, at: &mut usize) -> Option<[u8; 4]> {
+        let mut it = self.bytes().skip(*at);
+        let r = [it.next()?, it.next()?, it.next()?, it.next()?];
+        *at += 4;
+        Some(r)
+    }
+
     /// A 4-byte value as an address.
-    #[inline]
+    #[inline(always)]
     pub fn ipv4(&self) -> Option<Ipv4Addr> {
         self.array::<4>().map(Ipv4Addr::from)
     }
 
     /// A 4-byte big-endian integer.
-    #[inline]
+    #[inline(always)]
     pub fn u32(&self) -> Option<u32> {
         self.array::<4>().map(u32::from_be_bytes)
     }
 
     /// A 2-byte big-endian integer.
-    #[inline]
+    #[inline(always)]
     pub fn u16(&self) -> Option<u16> {
         self.array::<2>().map(u16::from_be_bytes)
     }

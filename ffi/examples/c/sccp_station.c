@@ -126,6 +126,23 @@ int main(void) {
     fprintf(stderr, "keepalives failed\n");
     return 1;
   }
+  /* The network link goes down: every connection closes; when it comes
+   * back the station registers again. */
+  registered = 0;
+  CHECK(dialtone_sccp_station_handle_link(st, now, false));
+  if (pump(st, reg, now)) return 1;
+  if (dialtone_sccp_station_active_cm(st) != -1 || dialtone_sccp_registrar_registered_count(reg) != 0) {
+    fprintf(stderr, "link down did not drop the registration\n");
+    return 1;
+  }
+  now += 5000;
+  CHECK(dialtone_sccp_station_handle_link(st, now, true));
+  if (pump(st, reg, now)) return 1;
+  if (!registered || dialtone_sccp_station_active_cm(st) != 0 ||
+      dialtone_sccp_registrar_registered_count(reg) != 1) {
+    fprintf(stderr, "not registered after link up\n");
+    return 1;
+  }
   CHECK(dialtone_sccp_station_unregister(st, now));
   if (pump(st, reg, now)) return 1;
   if (!unregistered || dialtone_sccp_registrar_registered_count(reg) != 0) {

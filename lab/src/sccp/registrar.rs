@@ -39,6 +39,97 @@ pub struct Args {
     /// Stop after this many seconds (default: run until interrupted).
     #[arg(long)]
     pub duration: Option<u64>,
+    /// Read administrator commands from standard input, one per line:
+    /// `reset SEP… [reset|restart|apply]`, `delete SEP…`,
+    /// `update <device line as in --devices>`, `elsewhere SEP… [IP]`,
+    /// `set keepalive|secondary-keepalive|miss-limit|max-devices N`,
+    /// `set auto-register FIRST-LAST|off`.
+    #[arg(long)]
+    pub admin: bool,
+}
+
+/// Applies one administrator command line to `reg`; returns what happened.
+///
+/// # Errors
+/// A command that does not parse or a value out of range.
+pub fn admin_command(
+    reg: &mut Registrar,
+    now: dialtone_core::Instant,
+    line: &str,
+) -> anyhow::Result<String> {
+    use dialtone_sccp::registrar::{DeviceName, Parameter};
+    use dialtone_sccp::ResetType;
+    let mut w = line.split_whitespace();
+    let cmd = w.next().unwrap_or("");
+    let dev = |w: Option<&str>| {
+        w.and_then(|n| DeviceName::parse(n.as_bytes()))
+            .context("expected a device name SEP<12 hex>")
+    };
+    match cmd {
+        "reset" => {
+            let d = dev(w.next())?;
+            let kind = match w.next().unwrap_or("reset") {
+                "reset" => ResetType::Reset,
+                "restart" => ResetType::Restart,
+                "apply" => ResetType::ApplyConfig,
+                other => anyhow::bail!("unknown reset type {other}"),
+            };
+            Ok(if reg.reset_device(now, d, kind) {
+                format!("reset sent to {d}")
+            } else {
+                format!("{d} is not registered")
+            })
+        }
+        "delete" => {
+            let d = dev(w.next())?;
+            let ended = reg
+                .delete_device(now, d)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(format!(
+                "deleted {d}{}",
+                if ended { " (registration ended)" } else { "" }
+            ))
+        }
+        "update" => {
+            let rest = line.trim_start().strip_prefix("update").unwrap_or("");
+            let (d, rec) = registrar::parse_device_line(rest.trim())
+                .context("expected SEP<12 hex> <model> [DN,...] [keepalive=SECS] [disabled]")?;
+            let reset = reg
+                .update_device(now, d, rec)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(format!(
+                "updated {d}{}",
+                if reset { " (reset sent)" } else { "" }
+            ))
+        }
+        "elsewhere" => {
+            let d = dev(w.next())?;
+            let ip = w.next().map(str::parse).transpose()?;
+            Ok(if reg.handle_registered_elsewhere(now, d, ip) {
+                format!("{d} unregistered here")
+            } else {
+                format!("{d} is not registered")
+            })
+        }
+        "set" => {
+            let name = w.next().unwrap_or("");
+            let value = w.next().context("expected a value")?;
+            let secs = || value.parse::<u64>().map(Duration::from_secs);
+            let p = match name {
+                "keepalive" => Parameter::Keepalive(secs()?),
+                "secondary-keepalive" => Parameter::SecondaryKeepalive(secs()?),
+                "miss-limit" => Parameter::KeepaliveMissLimit(value.parse()?),
+                "max-devices" => Parameter::MaxDevices(Some(value.parse()?)),
+                "auto-register" if value == "off" => Parameter::AutoRegistration(None),
+                "auto-register" => Parameter::AutoRegistration(Some(parse_range(value)?)),
+                other => anyhow::bail!("unknown parameter {other}"),
+            };
+            reg.set_parameter(p)
+                .map_err(|_| anyhow::anyhow!("{name} {value}: out of range"))?;
+            Ok(format!("{name} = {value}"))
+        }
+        other => anyhow::bail!("unknown command {other:?}"),
+    }
 }
 
 /// Parses `FIRST-LAST`.
@@ -95,7 +186,19 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 let _ = stop_tx.send(());
             });
         }
-        serve(listener, reg, clock, stop_rx, true).await?;
+        let admin = args.admin.then(|| {
+            let (tx, rx) = mpsc::unbounded_channel::<String>();
+            std::thread::spawn(move || {
+                for line in std::io::stdin().lines() {
+                    let Ok(line) = line else { break };
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+            rx
+        });
+        serve_with_admin(listener, reg, clock, stop_rx, true, admin).await?;
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -123,10 +226,26 @@ struct Peer {
 /// Accept failures.
 pub async fn serve(
     listener: TcpListener,
+    reg: Registrar,
+    clock: Clock,
+    stop: oneshot::Receiver<()>,
+    verbose: bool,
+) -> anyhow::Result<Registrar> {
+    serve_with_admin(listener, reg, clock, stop, verbose, None).await
+}
+
+/// [`serve`], also applying the administrator command lines that arrive on
+/// `admin` ([`admin_command`]).
+///
+/// # Errors
+/// Accept failures.
+pub async fn serve_with_admin(
+    listener: TcpListener,
     mut reg: Registrar,
     clock: Clock,
     mut stop: oneshot::Receiver<()>,
     verbose: bool,
+    mut admin: Option<mpsc::UnboundedReceiver<String>>,
 ) -> anyhow::Result<Registrar> {
     let (in_tx, mut in_rx) = mpsc::unbounded_channel::<Input>();
     let mut peers: HashMap<ConnId, Peer> = HashMap::new();
@@ -211,6 +330,19 @@ pub async fn serve(
                 }
             },
             () = tokio::time::sleep(wait) => reg.handle_timeout(clock.now()),
+            Some(line) = async {
+                match admin.as_mut() {
+                    Some(rx) => rx.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                if !line.trim().is_empty() {
+                    match admin_command(&mut reg, clock.now(), &line) {
+                        Ok(msg) => println!("admin: {msg}"),
+                        Err(e) => eprintln!("admin: {e}"),
+                    }
+                }
+            }
         }
     }
     for (_, p) in peers.drain() {
@@ -261,5 +393,43 @@ fn print_event(ev: &Event, addrs: &HashMap<ConnId, SocketAddr>) {
             );
         }
         other => println!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod admin_tests {
+    use super::*;
+    use dialtone_core::Instant;
+    use dialtone_sccp::registrar::{DeviceName, DeviceStore};
+
+    #[test]
+    fn admin_commands_parse_apply_and_refuse() {
+        let store = MemoryStore::parse_list("SEP001E7AC4D231 7960 2001").unwrap();
+        let mut reg = Registrar::new(registrar::Config::default(), store, Instant::ZERO);
+        let now = Instant::ZERO;
+        let name = DeviceName::parse(b"SEP001E7AC4D231").unwrap();
+        assert!(admin_command(&mut reg, now, "set keepalive 5").is_err());
+        assert_eq!(reg.config().keepalive, Duration::from_secs(30));
+        admin_command(&mut reg, now, "set keepalive 90").unwrap();
+        assert_eq!(reg.config().keepalive, Duration::from_secs(90));
+        admin_command(&mut reg, now, "set auto-register 100-199").unwrap();
+        assert_eq!(reg.config().auto_registration, Some((100, 199)));
+        admin_command(&mut reg, now, "set auto-register off").unwrap();
+        assert_eq!(reg.config().auto_registration, None);
+        admin_command(&mut reg, now, "update SEP001E7AC4D231 7965 2002 disabled").unwrap();
+        let rec = reg.store().lookup(name).unwrap();
+        assert!(!rec.enabled);
+        assert_eq!(rec.directory_numbers, ["2002"]);
+        assert!(admin_command(&mut reg, now, "reset SEP001E7AC4D231 sideways").is_err());
+        assert!(
+            admin_command(&mut reg, now, "reset SEP001E7AC4D231 restart")
+                .unwrap()
+                .contains("not registered")
+        );
+        assert!(admin_command(&mut reg, now, "elsewhere SEP001E7AC4D231 10.0.0.300").is_err());
+        admin_command(&mut reg, now, "delete SEP001E7AC4D231").unwrap();
+        assert!(reg.store().lookup(name).is_none());
+        assert!(admin_command(&mut reg, now, "delete SEPXYZ").is_err());
+        assert!(admin_command(&mut reg, now, "frobnicate").is_err());
     }
 }

@@ -1,6 +1,8 @@
 //! Helpers shared by the lab's integration tests.
 #![allow(dead_code)]
 
+pub mod kamailio;
+
 use std::path::PathBuf;
 use std::process::Command;
 

@@ -99,6 +99,9 @@ pub struct Net {
     holders: HashMap<DeviceName, Vec<usize>>,
     pub double_registrations: u64,
     pub input_errors: u64,
+    /// Stations whose network link is down: nothing they send leaves, no
+    /// connection opens, and their closes reach nobody.
+    pub offline: Vec<bool>,
     out: Vec<u8>,
 }
 
@@ -161,6 +164,7 @@ impl Net {
             holders: HashMap::new(),
             double_registrations: 0,
             input_errors: 0,
+            offline: Vec::new(),
             out: vec![0; 2048],
         };
         for i in 0..m {
@@ -188,6 +192,7 @@ impl Net {
             let st = Station::new(c, self.now, SEED ^ (i as u64).wrapping_mul(0x9E37));
             self.stations.push(st);
             self.station_due.push(None);
+            self.offline.push(false);
             self.after_station(i);
         }
     }
@@ -208,7 +213,7 @@ impl Net {
             let Some(link) = self.links.get(&(s, t.to.0)).copied() else {
                 continue;
             };
-            if !self.reachable(link.m) {
+            if !self.reachable(link.m) || self.offline[s] {
                 continue;
             }
             let id = msg_id(&bytes);
@@ -230,6 +235,7 @@ impl Net {
         }
         while let Some(ev) = self.stations[s].poll_event() {
             match ev {
+                station::Event::Connect { .. } if self.offline[s] => {}
                 station::Event::Connect { conn, cm, .. } => {
                     let m = cm;
                     match self.nodes.get(m).copied() {
@@ -274,7 +280,7 @@ impl Net {
                 station::Event::Close { conn } => {
                     if let Some(link) = self.links.remove(&(s, conn.0)) {
                         self.rev.remove(&(link.m, link.rconn));
-                        if self.reachable(link.m) {
+                        if self.reachable(link.m) && !self.offline[s] {
                             let at = self.now + self.latency;
                             self.schedule(
                                 at,
@@ -505,6 +511,26 @@ impl Net {
         if let Some(st) = self.stations.get_mut(s) {
             st.set_call_active(now, active);
             self.after_station(s);
+        }
+    }
+
+    /// Station `s`'s network link goes down (`up == false`) or comes back.
+    /// While down the registrars keep their side of its connections (they
+    /// learn nothing) and answers to it are lost.
+    pub fn set_link(&mut self, s: usize, up: bool) {
+        let now = self.now;
+        if up {
+            self.offline[s] = false;
+            self.stations[s].handle_link_up(now);
+        } else {
+            self.offline[s] = true;
+            self.stations[s].handle_link_down(now);
+        }
+        self.after_station(s);
+        if !up {
+            // The registrar side of the old links stays open; forget the
+            // routing so its answers go nowhere.
+            self.rev.retain(|_, v| v.0 != s);
         }
     }
 
