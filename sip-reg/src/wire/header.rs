@@ -1,6 +1,6 @@
 //! Typed, borrowed views of the header values registration needs.
 
-use super::text::{split_top, trim, unquote, SplitByte};
+use super::text::{params, trim, unquote, SplitByte};
 use super::{parse_u32, Method};
 use crate::error::DecodeError;
 
@@ -36,22 +36,7 @@ impl<'a> Params<'a> {
 
     /// Every parameter in order.
     pub fn iter(&self) -> impl Iterator<Item = Param<'a>> + 'a {
-        split_top(self.raw, b';').filter_map(|p| {
-            let p = trim(p);
-            if p.is_empty() {
-                return None;
-            }
-            Some(match p.split_byte(b'=') {
-                Some((n, v)) => Param {
-                    name: trim(n),
-                    value: Some(unquote(trim(v))),
-                },
-                None => Param {
-                    name: p,
-                    value: None,
-                },
-            })
-        })
+        params(self.raw, b';').map(|(name, value)| Param { name, value })
     }
 
     /// The first parameter named `name` (case-insensitive): `Some(None)` for
@@ -461,10 +446,7 @@ fn scheme_and_params(s: &str) -> Result<(&str, &str), DecodeError> {
 }
 
 fn auth_params(rest: &str) -> impl Iterator<Item = (&str, &str)> {
-    split_top(rest, b',').filter_map(|p| {
-        let (n, v) = trim(p).split_byte(b'=')?;
-        Some((trim(n), unquote(trim(v))))
-    })
+    params(rest, b',').filter_map(|(n, v)| Some((n, v?)))
 }
 
 /// A `WWW-Authenticate` / `Proxy-Authenticate` challenge (RFC 7616 §3.3,

@@ -40,6 +40,10 @@ impl<'a> Iterator for SplitTop<'a> {
     fn next(&mut self) -> Option<&'a str> {
         let s = self.rest?;
         let bytes = s.as_bytes();
+        if memchr::memchr(self.sep, bytes).is_none() {
+            self.rest = None;
+            return Some(s);
+        }
         let mut quoted = false;
         let mut angle = false;
         let mut i = 0;
@@ -75,6 +79,120 @@ impl<'a> Iterator for SplitTop<'a> {
     }
 }
 
+/// Whitespace [`trim`] removes.
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// The pieces of a `sep`-separated parameter list, as [`split_top`] splits
+/// it, each trimmed, empty ones skipped, split at its first `=` into a
+/// trimmed name and a trimmed, [`unquote`]d value (`None` without `=`).
+///
+/// Pieces of the usual shape (`token [= token-ish | "quoted"]`) are read in
+/// one pass over their bytes; anything else is split as `split_top` does.
+pub(crate) fn params(s: &str, sep: u8) -> ParamScan<'_> {
+    ParamScan { s, pos: 0, sep }
+}
+
+/// Iterator of [`params`].
+pub(crate) struct ParamScan<'a> {
+    s: &'a str,
+    pos: usize,
+    sep: u8,
+}
+
+impl<'a> ParamScan<'a> {
+    /// Index of the first non-whitespace byte at or after `i`.
+    fn skip_ws(&self, mut i: usize) -> usize {
+        while self.s.as_bytes().get(i).copied().is_some_and(is_ws) {
+            i += 1;
+        }
+        i
+    }
+
+    /// Where a piece that ends at `i` (after trailing whitespace) lets the
+    /// next one start, or `None` when something else follows.
+    fn piece_end(&self, i: usize) -> Option<usize> {
+        let i = self.skip_ws(i);
+        match self.s.as_bytes().get(i) {
+            None => Some(i),
+            Some(&b) if b == self.sep => Some(i + 1),
+            Some(_) => None,
+        }
+    }
+
+    /// The usual shape, starting at the non-blank byte `i`.
+    fn fast(&self, i: usize) -> Option<((&'a str, Option<&'a str>), usize)> {
+        let b = self.s.as_bytes();
+        let mut j = i;
+        while b.get(j).copied().is_some_and(super::is_token_byte) {
+            j += 1;
+        }
+        if j == i {
+            return None;
+        }
+        let name = self.s.get(i..j)?;
+        let k = self.skip_ws(j);
+        if b.get(k) != Some(&b'=') {
+            return Some(((name, None), self.piece_end(k)?));
+        }
+        let k = self.skip_ws(k + 1);
+        if b.get(k) == Some(&b'"') {
+            let mut q = k + 1;
+            loop {
+                q += memchr::memchr2(b'"', b'\\', b.get(q..)?)?;
+                if b.get(q) == Some(&b'"') {
+                    break;
+                }
+                q += 2;
+            }
+            let value = self.s.get(k + 1..q)?;
+            Some(((name, Some(value)), self.piece_end(q + 1)?))
+        } else {
+            let mut e = k;
+            while let Some(&c) = b.get(e) {
+                if c == self.sep || is_ws(c) || c == b'"' || c == b'<' {
+                    break;
+                }
+                e += 1;
+            }
+            let value = self.s.get(k..e)?;
+            Some(((name, Some(value)), self.piece_end(e)?))
+        }
+    }
+}
+
+impl<'a> Iterator for ParamScan<'a> {
+    type Item = (&'a str, Option<&'a str>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let i = self.skip_ws(self.pos);
+            let &b = self.s.as_bytes().get(i)?;
+            if b == self.sep {
+                self.pos = i + 1;
+                continue;
+            }
+            if let Some((item, next)) = self.fast(i) {
+                self.pos = next;
+                return Some(item);
+            }
+            let rest = self.s.get(i..)?;
+            let mut split = split_top(rest, self.sep);
+            let piece = split.next()?;
+            self.pos = match split.rest {
+                Some(_) => i + piece.len() + 1,
+                None => self.s.len(),
+            };
+            let piece = trim(piece);
+            return Some(match piece.split_byte(b'=') {
+                Some((n, v)) => (trim(n), Some(unquote(trim(v)))),
+                None => (piece, None),
+            });
+        }
+    }
+}
+
 /// Removes one pair of surrounding double quotes, if present.
 pub(crate) fn unquote(s: &str) -> &str {
     s.strip_prefix('"')
@@ -85,6 +203,43 @@ pub(crate) fn unquote(s: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn params_match_the_split_reading() {
+        let slow = |s: &str,
+                    sep: u8|
+         -> std::vec::Vec<(std::string::String, Option<std::string::String>)> {
+            split_top(s, sep)
+                .filter_map(|p| {
+                    let p = trim(p);
+                    if p.is_empty() {
+                        return None;
+                    }
+                    Some(match p.split_byte(b'=') {
+                        Some((n, v)) => (trim(n).into(), Some(unquote(trim(v)).into())),
+                        None => (p.into(), None),
+                    })
+                })
+                .collect()
+        };
+        for s in [
+            r#";branch=z9hG4bK.1;rport;received=10.0.0.1"#,
+            r#" a = "x;y\"z" ; b ;; c=<sip:a;b>;d="unterminated"#,
+            r#"+sip.instance="<urn:uuid:1>";+u.sip!x.y="S";video;e=1 2;f="a" b"#,
+            r#"username="u", realm=r ,nonce="n\"", uri=<sip:a,b>, x, ="v", nc=00000001,"#,
+            r#"a\b=1;c=""#,
+            "",
+            ";",
+            " 	",
+        ] {
+            for sep in [b';', b','] {
+                let fast: std::vec::Vec<_> = params(s, sep)
+                    .map(|(n, v)| (n.into(), v.map(std::string::String::from)))
+                    .collect();
+                assert_eq!(fast, slow(s, sep), "{s:?} {sep}");
+            }
+        }
+    }
 
     #[test]
     fn split_respects_quotes_and_angles() {
