@@ -1,6 +1,6 @@
 //! Typed, borrowed views of the header values registration needs.
 
-use super::text::{params, trim, unquote, SplitByte};
+use super::text::{find_ws, params, trim, unquote, SplitByte};
 use super::{parse_u32, Method};
 use crate::error::DecodeError;
 
@@ -149,7 +149,7 @@ impl<'a> Via<'a> {
             return Err(bad);
         }
         let rest = trim(rest);
-        let split = rest.find([' ', '\t', '\r', '\n']).ok_or(bad)?;
+        let split = find_ws(rest).ok_or(bad)?;
         let (transport, rest) = rest.split_at_checked(split).ok_or(bad)?;
         let rest = trim(rest);
         let (sent_by, params) = match rest.split_byte(b';') {
@@ -251,7 +251,7 @@ impl<'a> NameAddr<'a> {
         if let Some(lt) = lt {
             let (display, rest) = s.split_at_checked(lt).ok_or(bad)?;
             let rest = rest.get(1..).ok_or(bad)?;
-            let gt = rest.find('>').ok_or(bad)?;
+            let gt = memchr::memchr(b'>', rest.as_bytes()).ok_or(bad)?;
             let (uri, params) = rest.split_at_checked(gt).ok_or(bad)?;
             let params = params.get(1..).ok_or(bad)?;
             let display = unquote(trim(display));
@@ -272,7 +272,7 @@ impl<'a> NameAddr<'a> {
                 Some((u, p)) => (trim(u), p),
                 None => (s, ""),
             };
-            if uri.is_empty() || uri.contains([' ', '\t', '"']) {
+            if uri.is_empty() || uri.bytes().any(|b| matches!(b, b' ' | b'\t' | b'"')) {
                 return Err(bad);
             }
             Ok(NameAddr {
@@ -396,14 +396,14 @@ impl<'a> CSeq<'a> {
     pub fn parse(s: &'a str) -> Result<Self, DecodeError> {
         let bad = DecodeError::bad("CSeq");
         let s = trim(s);
-        let split = s.find([' ', '\t', '\r', '\n']).ok_or(bad)?;
+        let split = find_ws(s).ok_or(bad)?;
         let (num, method) = s.split_at_checked(split).ok_or(bad)?;
         let seq = parse_u32(num, "CSeq").map_err(|_| bad)?;
         if seq >= 1 << 31 {
             return Err(bad);
         }
         let method = trim(method);
-        if method.is_empty() || method.contains([' ', '\t']) {
+        if method.is_empty() || method.bytes().any(|b| b == b' ' || b == b'\t') {
             return Err(bad);
         }
         Ok(CSeq {
@@ -435,11 +435,11 @@ impl Qop {
 
 fn scheme_and_params(s: &str) -> Result<(&str, &str), DecodeError> {
     let s = trim(s);
-    let split = s.find([' ', '\t', '\r', '\n']).unwrap_or(s.len());
+    let split = find_ws(s).unwrap_or(s.len());
     let (scheme, rest) = s
         .split_at_checked(split)
         .ok_or(DecodeError::bad("auth-scheme"))?;
-    if scheme.is_empty() || scheme.contains(['=', ',']) {
+    if scheme.is_empty() || scheme.bytes().any(|b| b == b'=' || b == b',') {
         return Err(DecodeError::bad("auth-scheme"));
     }
     Ok((scheme, rest))

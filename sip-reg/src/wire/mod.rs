@@ -843,7 +843,16 @@ impl<'a> Message<'a> {
     /// The raw value of the first field with this name.
     #[must_use]
     pub fn header(&self, name: HeaderName<'a>) -> Option<&'a str> {
-        self.header_values(name).next()
+        match name.index() {
+            Some(id) => {
+                let s = self.slots.get(id)?;
+                if self.present & (1 << id) == 0 {
+                    return None;
+                }
+                self.head.get(usize::from(s.start)..usize::from(s.end))
+            }
+            None => self.header_values(name).next(),
+        }
     }
 
     /// Every comma-separated element of every field with this name

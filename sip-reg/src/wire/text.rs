@@ -79,6 +79,11 @@ impl<'a> Iterator for SplitTop<'a> {
     }
 }
 
+/// Index of the first SP, HT, CR or LF.
+pub(crate) fn find_ws(s: &str) -> Option<usize> {
+    s.bytes().position(is_ws)
+}
+
 /// Whitespace [`trim`] removes.
 fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
@@ -93,6 +98,23 @@ fn is_ws(b: u8) -> bool {
 pub(crate) fn params(s: &str, sep: u8) -> ParamScan<'_> {
     ParamScan { s, pos: 0, sep }
 }
+
+/// Bytes that end an unquoted parameter value: the separator, whitespace,
+/// and the quote and angle that would change how `split_top` splits.
+const fn stops(sep: u8) -> [bool; 256] {
+    let mut t = [false; 256];
+    t[sep as usize] = true;
+    t[b' ' as usize] = true;
+    t[b'\t' as usize] = true;
+    t[b'\r' as usize] = true;
+    t[b'\n' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'<' as usize] = true;
+    t
+}
+
+const STOP_SEMI: [bool; 256] = stops(b';');
+const STOP_COMMA: [bool; 256] = stops(b',');
 
 /// Iterator of [`params`].
 pub(crate) struct ParamScan<'a> {
@@ -121,13 +143,18 @@ impl<'a> ParamScan<'a> {
         }
     }
 
-    /// The usual shape, starting at the non-blank byte `i`.
+    /// The usual shape, starting at the non-blank byte `i`: `sep` is `;`
+    /// or `,` (any other separator takes the general path).
     fn fast(&self, i: usize) -> Option<((&'a str, Option<&'a str>), usize)> {
-        let b = self.s.as_bytes();
-        let mut j = i;
-        while b.get(j).copied().is_some_and(super::is_token_byte) {
-            j += 1;
+        if self.sep != b';' && self.sep != b',' {
+            return None;
         }
+        let b = self.s.as_bytes();
+        let tail = b.get(i..)?;
+        let j = i + tail
+            .iter()
+            .position(|&c| !super::is_token_byte(c))
+            .unwrap_or(tail.len());
         if j == i {
             return None;
         }
@@ -149,13 +176,16 @@ impl<'a> ParamScan<'a> {
             let value = self.s.get(k + 1..q)?;
             Some(((name, Some(value)), self.piece_end(q + 1)?))
         } else {
-            let mut e = k;
-            while let Some(&c) = b.get(e) {
-                if c == self.sep || is_ws(c) || c == b'"' || c == b'<' {
-                    break;
-                }
-                e += 1;
-            }
+            let stop = if self.sep == b';' {
+                &STOP_SEMI
+            } else {
+                &STOP_COMMA
+            };
+            let tail = b.get(k..)?;
+            let e = k + tail
+                .iter()
+                .position(|&c| stop[usize::from(c)])
+                .unwrap_or(tail.len());
             let value = self.s.get(k..e)?;
             Some(((name, Some(value)), self.piece_end(e)?))
         }
