@@ -1,6 +1,6 @@
 //! Typed, borrowed views of the header values registration needs.
 
-use super::text::{find_ws, params, trim, unquote, SplitByte};
+use super::text::{find_ws, lookup, params, trim, unquote, SplitByte};
 use super::{parse_u32, Method};
 use crate::error::DecodeError;
 
@@ -43,6 +43,9 @@ impl<'a> Params<'a> {
     /// a flag, `Some(Some(v))` for a value.
     #[must_use]
     pub fn get(&self, name: &str) -> Option<Option<&'a str>> {
+        if let Ok(found) = lookup(self.raw, b';', name) {
+            return found;
+        }
         self.iter()
             .find(|p| p.name.eq_ignore_ascii_case(name))
             .map(|p| p.value)

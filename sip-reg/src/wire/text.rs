@@ -11,7 +11,8 @@ pub(crate) fn trim(s: &str) -> &str {
     s.get(start..end).unwrap_or_default()
 }
 
-/// `str::split_once` for one ASCII byte, by `memchr`.
+/// `str::split_once` for one ASCII byte. A plain byte scan: the strings are
+/// short and the byte is usually near their start.
 pub(crate) trait SplitByte {
     /// Splits at the first `c`, which is not part of either half.
     fn split_byte(&self, c: u8) -> Option<(&str, &str)>;
@@ -19,7 +20,7 @@ pub(crate) trait SplitByte {
 
 impl SplitByte for str {
     fn split_byte(&self, c: u8) -> Option<(&str, &str)> {
-        let i = memchr::memchr(c, self.as_bytes())?;
+        let i = self.bytes().position(|b| b == c)?;
         Some((self.get(..i)?, self.get(i + 1..)?))
     }
 }
@@ -223,6 +224,106 @@ impl<'a> Iterator for ParamScan<'a> {
     }
 }
 
+/// A piece [`lookup`] does not read itself.
+pub(crate) struct Unusual;
+
+/// The first piece of a `;` or `,` list named `name` (ASCII
+/// case-insensitive), read as [`params`] reads it: `Ok(None)` absent,
+/// `Ok(Some(None))` a flag, `Ok(Some(Some(v)))` a value. Compares names while
+/// scanning and skips the other pieces without splitting them.
+///
+/// # Errors
+/// [`Unusual`] when `name` is not a token or a piece before the match is not
+/// of the usual shape: then read with [`params`].
+pub(crate) fn lookup<'a>(
+    s: &'a str,
+    sep: u8,
+    name: &str,
+) -> Result<Option<Option<&'a str>>, Unusual> {
+    let want = name.as_bytes();
+    if want.is_empty() || !want.iter().all(|&c| super::is_token_byte(c)) {
+        return Err(Unusual);
+    }
+    let stop = match sep {
+        b';' => &STOP_SEMI,
+        b',' => &STOP_COMMA,
+        _ => return Err(Unusual),
+    };
+    let b = s.as_bytes();
+    let skip_ws = |mut i: usize| {
+        while b.get(i).copied().is_some_and(is_ws) {
+            i += 1;
+        }
+        i
+    };
+    let mut i = 0;
+    loop {
+        while let Some(&c) = b.get(i) {
+            if c != sep && !is_ws(c) {
+                break;
+            }
+            i += 1;
+        }
+        let rest = b.get(i..).unwrap_or_default();
+        if rest.is_empty() {
+            return Ok(None);
+        }
+        let tok = rest
+            .iter()
+            .position(|&c| !super::is_token_byte(c))
+            .unwrap_or(rest.len());
+        if tok == 0 {
+            return Err(Unusual);
+        }
+        let hit = rest
+            .get(..tok)
+            .is_some_and(|n| n.eq_ignore_ascii_case(want));
+        let k = skip_ws(i + tok);
+        match b.get(k) {
+            None => return Ok(hit.then_some(None)),
+            Some(&c) if c == sep => {
+                if hit {
+                    return Ok(Some(None));
+                }
+                i = k + 1;
+                continue;
+            }
+            Some(b'=') => {}
+            Some(_) => return Err(Unusual),
+        }
+        let k = skip_ws(k + 1);
+        let (value, after) = if b.get(k) == Some(&b'"') {
+            let mut q = k + 1;
+            loop {
+                let tail = b.get(q..).unwrap_or_default();
+                q += memchr::memchr2(b'"', b'\\', tail).ok_or(Unusual)?;
+                if b.get(q) == Some(&b'"') {
+                    break;
+                }
+                q += 2;
+            }
+            (s.get(k + 1..q), q + 1)
+        } else {
+            let tail = b.get(k..).unwrap_or_default();
+            let e = k + tail
+                .iter()
+                .position(|&c| stop[usize::from(c)])
+                .unwrap_or(tail.len());
+            (s.get(k..e), e)
+        };
+        let a = skip_ws(after);
+        match b.get(a) {
+            None => {}
+            Some(&c) if c == sep => {}
+            Some(_) => return Err(Unusual),
+        }
+        if hit {
+            return Ok(Some(Some(value.ok_or(Unusual)?)));
+        }
+        i = a + 1;
+    }
+}
+
 /// Removes one pair of surrounding double quotes, if present.
 pub(crate) fn unquote(s: &str) -> &str {
     s.strip_prefix('"')
@@ -263,6 +364,31 @@ mod tests {
             " 	",
         ] {
             for sep in [b';', b','] {
+                for name in [
+                    "a",
+                    "b",
+                    "C",
+                    "d",
+                    "e",
+                    "f",
+                    "nc",
+                    "username",
+                    "x",
+                    "+sip.instance",
+                    "video",
+                ] {
+                    let want = slow(s, sep)
+                        .into_iter()
+                        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                        .map(|(_, v)| v);
+                    if let Ok(got) = lookup(s, sep, name) {
+                        assert_eq!(
+                            got.map(|v| v.map(std::string::String::from)),
+                            want,
+                            "{s:?} {name}"
+                        );
+                    }
+                }
                 let fast: std::vec::Vec<_> = params(s, sep)
                     .map(|(n, v)| (n.into(), v.map(std::string::String::from)))
                     .collect();
