@@ -589,10 +589,16 @@ const CONTENT_LENGTH: usize = 15;
 /// the known name's index and the trimmed value's range, or the name of the
 /// element in error.
 fn read_field(field: &[u8]) -> Result<(Option<usize>, usize, usize), &'static str> {
-    let name_end = field
-        .iter()
-        .position(|&b| !is_token_byte(b))
-        .unwrap_or(field.len());
+    let (id, name_end) = match known_prefix(field) {
+        Some((id, len)) => (Some(id), len),
+        None => {
+            let end = field
+                .iter()
+                .position(|&b| !is_token_byte(b))
+                .unwrap_or(field.len());
+            (known_id(field.get(..end).unwrap_or_default()), end)
+        }
+    };
     let mut colon = name_end;
     while let Some(b' ' | b'\t') = field.get(colon) {
         colon += 1;
@@ -608,8 +614,132 @@ fn read_field(field: &[u8]) -> Result<(Option<usize>, usize, usize), &'static st
     let value = field.get(colon + 1..).unwrap_or_default();
     let lead = value.iter().position(|b| !ws(b)).unwrap_or(value.len());
     let trail = value.iter().rposition(|b| !ws(b)).map_or(lead, |i| i + 1);
-    let id = known_id(field.get(..name_end).unwrap_or_default());
     Ok((id, colon + 1 + lead, colon + 1 + trail))
+}
+
+/// A known long name as little-endian words for [`known_prefix`]: its first
+/// 8 bytes and its last 8 (overlapping; unused when shorter), with the bits
+/// that fold ASCII letters to lower case and the bytes that count.
+struct Pattern {
+    id: u8,
+    len: u8,
+    word: [u64; 2],
+    fold: [u64; 2],
+    care: [u64; 2],
+}
+
+const fn pattern(name: &[u8], id: u8) -> Pattern {
+    let n = name.len();
+    let mut p = Pattern {
+        id,
+        len: n as u8,
+        word: [0; 2],
+        fold: [0; 2],
+        care: [0; 2],
+    };
+    let mut half = 0;
+    while half < 2 {
+        let base = if half == 0 { 0 } else { n.saturating_sub(8) };
+        let mut i = 0;
+        while i < 8 && base + i < n && (half == 0 || n > 8) {
+            let b = name[base + i];
+            p.word[half] |= (b as u64) << (8 * i);
+            p.care[half] |= 0xff << (8 * i);
+            if b.is_ascii_lowercase() {
+                p.fold[half] |= 0x20 << (8 * i);
+            }
+            i += 1;
+        }
+        half += 1;
+    }
+    p
+}
+
+/// The long names by their first letter.
+const BY_FIRST: [&[Pattern]; 26] = {
+    const NONE: &[Pattern] = &[];
+    let mut t = [NONE; 26];
+    t[0] = &[pattern(b"authorization", 11), pattern(b"allow", 20)];
+    t[2] = &[
+        pattern(b"call-id", 3),
+        pattern(b"cseq", 4),
+        pattern(b"contact", 5),
+        pattern(b"content-length", 15),
+        pattern(b"content-type", 16),
+    ];
+    t[3] = &[pattern(b"date", 21)];
+    t[4] = &[pattern(b"expires", 6)];
+    t[5] = &[pattern(b"from", 1), pattern(b"flow-timer", 26)];
+    t[12] = &[pattern(b"max-forwards", 17), pattern(b"min-expires", 7)];
+    t[15] = &[
+        pattern(b"proxy-authenticate", 10),
+        pattern(b"proxy-authorization", 12),
+        pattern(b"path", 24),
+    ];
+    t[17] = &[
+        pattern(b"require", 19),
+        pattern(b"route", 22),
+        pattern(b"record-route", 23),
+        pattern(b"retry-after", 8),
+    ];
+    t[18] = &[
+        pattern(b"server", 14),
+        pattern(b"supported", 18),
+        pattern(b"service-route", 25),
+    ];
+    t[19] = &[pattern(b"to", 2)];
+    t[20] = &[pattern(b"user-agent", 13)];
+    t[21] = &[pattern(b"via", 0)];
+    t[22] = &[pattern(b"www-authenticate", 9)];
+    t
+};
+
+fn word_at(b: &[u8], at: usize) -> Option<u64> {
+    let w: [u8; 8] = b.get(at..at + 8)?.try_into().ok()?;
+    Some(u64::from_le_bytes(w))
+}
+
+/// Recognises a known name (compact forms included) at the start of a field
+/// when a `:`, SP or HT follows it: its [`KNOWN_NAMES`] index and length.
+/// `None` means "read the name byte by byte" (unknown, malformed, or a field
+/// shorter than 8 bytes).
+fn known_prefix(field: &[u8]) -> Option<(usize, usize)> {
+    let first = field.first()? | 0x20;
+    let letter = first.checked_sub(b'a').filter(|&i| i < 26)?;
+    let delimits = |i: usize| matches!(field.get(i), Some(b':' | b' ' | b'\t'));
+    if delimits(1) {
+        let id = match first {
+            b'v' => 0,
+            b'f' => 1,
+            b't' => 2,
+            b'i' => 3,
+            b'm' => 5,
+            b'l' => 15,
+            b'c' => 16,
+            b'k' => 18,
+            _ => return None,
+        };
+        return Some((id, 1));
+    }
+    let head = word_at(field, 0)?;
+    for p in BY_FIRST.get(usize::from(letter))?.iter() {
+        let len = usize::from(p.len);
+        if (head | p.fold[0]) & p.care[0] != p.word[0] {
+            continue;
+        }
+        if len > 8 {
+            let Some(tail) = word_at(field, len - 8) else {
+                continue;
+            };
+            if tail | p.fold[1] != p.word[1] {
+                continue;
+            }
+        }
+        if delimits(len) {
+            return Some((usize::from(p.id), len));
+        }
+    }
+    None
 }
 
 /// A decimal number of 1 to 10 digits that fits a `u32`.
@@ -1114,4 +1244,55 @@ pub fn next_frame(buf: &[u8], max: usize) -> Result<Frame, DecodeError> {
         });
     }
     Ok(Frame::Message(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_prefix_agrees_with_known_id() {
+        let mut names: std::vec::Vec<std::string::String> = KNOWN_NAMES
+            .iter()
+            .map(|n| std::string::String::from(n.as_str()))
+            .collect();
+        names.extend(
+            [
+                "v", "f", "t", "i", "m", "l", "c", "k", "x", "Vias", "Contacts", "CallXID",
+            ]
+            .map(Into::into),
+        );
+        for name in names {
+            for case in [
+                name.to_ascii_lowercase(),
+                name.to_ascii_uppercase(),
+                name.clone(),
+            ] {
+                for tail in [
+                    ": value\r\n",
+                    " : v\r\n",
+                    "\t:v\r\n",
+                    "x: v\r\n",
+                    "-: v\r\n",
+                    "\r: v\r\n",
+                    ":\r\n",
+                ] {
+                    let field = std::format!("{case}{tail}");
+                    let b = field.as_bytes();
+                    let slow = known_id(case.as_bytes());
+                    if let Some((id, len)) = known_prefix(b) {
+                        assert_eq!((Some(id), len), (slow, case.len()), "{field:?}");
+                    } else if b.len() >= 8 && matches!(b.get(case.len()), Some(b':' | b' ' | b'\t'))
+                    {
+                        assert_eq!(slow, None, "{field:?}");
+                    }
+                }
+                // CR where the name has '-' is not the name.
+                let cr = case.replace('-', "\r");
+                if cr != case {
+                    assert_eq!(known_prefix(std::format!("{cr}: v\r\n").as_bytes()), None);
+                }
+            }
+        }
+    }
 }
