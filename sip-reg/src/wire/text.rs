@@ -80,6 +80,74 @@ impl<'a> Iterator for SplitTop<'a> {
     }
 }
 
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// High bit set in each byte of `x` equal to `c`: exact for the lowest such
+/// byte (a borrow can only mark bytes above a real match).
+fn eq_bytes(x: u64, c: u8) -> u64 {
+    let y = x ^ (LO * u64::from(c));
+    y.wrapping_sub(LO) & !y & HI
+}
+
+/// Eight bytes at `at` as a little-endian word.
+fn word(b: &[u8], at: usize) -> Option<u64> {
+    let w: [u8; 8] = b.get(at..at + 8)?.try_into().ok()?;
+    Some(u64::from_le_bytes(w))
+}
+
+/// Index of the first byte of `b` for which `hits` marks a byte (see
+/// [`eq_bytes`]), eight bytes at a time; `b.len()` when there is none.
+fn find_word(b: &[u8], hits: impl Fn(u64) -> u64) -> usize {
+    let mut i = 0;
+    while let Some(x) = word(b, i) {
+        let m = hits(x);
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    if i == b.len() {
+        return i;
+    }
+    // The last word again, overlapping the bytes already seen.
+    let Some(last) = b.len().checked_sub(8) else {
+        // Shorter than one word: pad with bytes that match nothing here.
+        let mut w = [0x41u8; 8];
+        for (d, s) in w.iter_mut().zip(b) {
+            *d = *s;
+        }
+        let m = hits(u64::from_le_bytes(w)) & ((1u64 << (8 * b.len())) - 1);
+        return if m == 0 {
+            b.len()
+        } else {
+            (m.trailing_zeros() / 8) as usize
+        };
+    };
+    let seen = i - last;
+    let m = word(b, last).map_or(0, &hits) & (!0u64 << (8 * seen));
+    if m == 0 {
+        b.len()
+    } else {
+        last + (m.trailing_zeros() / 8) as usize
+    }
+}
+
+/// Index of the first byte that ends an unquoted parameter value: `sep`, a
+/// control byte or SP (whitespace included), `"` or `<`.
+fn find_value_end(b: &[u8], sep: u8) -> usize {
+    find_word(b, |x| {
+        // Bytes below 0x21: x - 0x21 borrows into the high bit.
+        let low = x.wrapping_sub(LO * 0x21) & !x & HI;
+        low | eq_bytes(x, sep) | eq_bytes(x, b'"') | eq_bytes(x, b'<')
+    })
+}
+
+/// Index of the first `"` or `\\`.
+fn find_quote_end(b: &[u8]) -> usize {
+    find_word(b, |x| eq_bytes(x, b'"') | eq_bytes(x, b'\\'))
+}
+
 /// Index of the first SP, HT, CR or LF.
 pub(crate) fn find_ws(s: &str) -> Option<usize> {
     s.bytes().position(is_ws)
@@ -99,23 +167,6 @@ fn is_ws(b: u8) -> bool {
 pub(crate) fn params(s: &str, sep: u8) -> ParamScan<'_> {
     ParamScan { s, pos: 0, sep }
 }
-
-/// Bytes that end an unquoted parameter value: the separator, whitespace,
-/// and the quote and angle that would change how `split_top` splits.
-const fn stops(sep: u8) -> [bool; 256] {
-    let mut t = [false; 256];
-    t[sep as usize] = true;
-    t[b' ' as usize] = true;
-    t[b'\t' as usize] = true;
-    t[b'\r' as usize] = true;
-    t[b'\n' as usize] = true;
-    t[b'"' as usize] = true;
-    t[b'<' as usize] = true;
-    t
-}
-
-const STOP_SEMI: [bool; 256] = stops(b';');
-const STOP_COMMA: [bool; 256] = stops(b',');
 
 /// Iterator of [`params`].
 pub(crate) struct ParamScan<'a> {
@@ -168,25 +219,17 @@ impl<'a> ParamScan<'a> {
         if b.get(k) == Some(&b'"') {
             let mut q = k + 1;
             loop {
-                q += memchr::memchr2(b'"', b'\\', b.get(q..)?)?;
-                if b.get(q) == Some(&b'"') {
-                    break;
+                q += find_quote_end(b.get(q..)?);
+                match b.get(q) {
+                    Some(b'"') => break,
+                    Some(_) => q += 2,
+                    None => return None,
                 }
-                q += 2;
             }
             let value = self.s.get(k + 1..q)?;
             Some(((name, Some(value)), self.piece_end(q + 1)?))
         } else {
-            let stop = if self.sep == b';' {
-                &STOP_SEMI
-            } else {
-                &STOP_COMMA
-            };
-            let tail = b.get(k..)?;
-            let e = k + tail
-                .iter()
-                .position(|&c| stop[usize::from(c)])
-                .unwrap_or(tail.len());
+            let e = k + find_value_end(b.get(k..)?, self.sep);
             let value = self.s.get(k..e)?;
             Some(((name, Some(value)), self.piece_end(e)?))
         }
@@ -244,11 +287,9 @@ pub(crate) fn lookup<'a>(
     if want.is_empty() || !want.iter().all(|&c| super::is_token_byte(c)) {
         return Err(Unusual);
     }
-    let stop = match sep {
-        b';' => &STOP_SEMI,
-        b',' => &STOP_COMMA,
-        _ => return Err(Unusual),
-    };
+    if sep != b';' && sep != b',' {
+        return Err(Unusual);
+    }
     let b = s.as_bytes();
     let skip_ws = |mut i: usize| {
         while b.get(i).copied().is_some_and(is_ws) {
@@ -295,20 +336,16 @@ pub(crate) fn lookup<'a>(
         let (value, after) = if b.get(k) == Some(&b'"') {
             let mut q = k + 1;
             loop {
-                let tail = b.get(q..).unwrap_or_default();
-                q += memchr::memchr2(b'"', b'\\', tail).ok_or(Unusual)?;
-                if b.get(q) == Some(&b'"') {
-                    break;
+                q += find_quote_end(b.get(q..).unwrap_or_default());
+                match b.get(q) {
+                    Some(b'"') => break,
+                    Some(_) => q += 2,
+                    None => return Err(Unusual),
                 }
-                q += 2;
             }
             (s.get(k + 1..q), q + 1)
         } else {
-            let tail = b.get(k..).unwrap_or_default();
-            let e = k + tail
-                .iter()
-                .position(|&c| stop[usize::from(c)])
-                .unwrap_or(tail.len());
+            let e = k + find_value_end(b.get(k..).unwrap_or_default(), sep);
             (s.get(k..e), e)
         };
         let a = skip_ws(after);
@@ -334,6 +371,30 @@ pub(crate) fn unquote(s: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_scans_match_byte_scans() {
+        let mut rng = dialtone_core::Rng::new(3);
+        let alphabet = b"ab;,\"<\\ \t\r\n\x01\x7f\x80\xffZ=";
+        for _ in 0..20_000 {
+            let len = rng.range_u64(0, 40) as usize;
+            let b: std::vec::Vec<u8> = (0..len)
+                .map(|_| alphabet[rng.range_u64(0, alphabet.len() as u64) as usize])
+                .collect();
+            for sep in [b';', b','] {
+                let want = b
+                    .iter()
+                    .position(|&c| c <= b' ' || c == sep || c == b'"' || c == b'<')
+                    .unwrap_or(b.len());
+                assert_eq!(find_value_end(&b, sep), want, "{b:?}");
+            }
+            let want = b
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\')
+                .unwrap_or(b.len());
+            assert_eq!(find_quote_end(&b), want, "{b:?}");
+        }
+    }
 
     #[test]
     fn params_match_the_split_reading() {
