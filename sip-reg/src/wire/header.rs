@@ -146,11 +146,20 @@ impl<'a> Via<'a> {
     pub fn parse(s: &'a str) -> Result<Self, DecodeError> {
         let bad = DecodeError::bad("Via");
         let s = trim(s);
-        let (proto, rest) = s.split_byte(b'/').ok_or(bad)?;
-        let (version, rest) = rest.split_byte(b'/').ok_or(bad)?;
-        if !trim(proto).eq_ignore_ascii_case("SIP") || trim(version) != "2.0" {
-            return Err(bad);
-        }
+        let rest = match s.get(..8) {
+            // The usual spelling, without blanks around the slashes.
+            Some(p) if p.eq_ignore_ascii_case("SIP/2.0/") && p.ends_with("/2.0/") => {
+                s.get(8..).unwrap_or_default()
+            }
+            _ => {
+                let (proto, rest) = s.split_byte(b'/').ok_or(bad)?;
+                let (version, rest) = rest.split_byte(b'/').ok_or(bad)?;
+                if !trim(proto).eq_ignore_ascii_case("SIP") || trim(version) != "2.0" {
+                    return Err(bad);
+                }
+                rest
+            }
+        };
         let rest = trim(rest);
         let split = find_ws(rest).ok_or(bad)?;
         let (transport, rest) = rest.split_at_checked(split).ok_or(bad)?;

@@ -759,11 +759,7 @@ fn parse_digits(s: &[u8]) -> Option<u32> {
 
 /// Parses a decimal number of at most 10 digits into a `u32`.
 pub(crate) fn parse_u32(s: &str, field: &'static str) -> Result<u32, DecodeError> {
-    let s = trim(s);
-    if s.is_empty() || s.len() > 10 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(DecodeError::bad(field));
-    }
-    s.parse().map_err(|_| DecodeError::bad(field))
+    parse_digits(trim(s).as_bytes()).ok_or(DecodeError::bad(field))
 }
 
 impl<'a> Message<'a> {
@@ -1060,7 +1056,9 @@ impl<'a> Message<'a> {
     ) -> Option<Result<u32, DecodeError>> {
         self.header(name).map(|v| {
             // Retry-After may carry a comment and parameters after the number.
-            let v = memchr::memchr2(b';', b'(', v.as_bytes())
+            let v = v
+                .bytes()
+                .position(|b| b == b';' || b == b'(')
                 .and_then(|i| v.get(..i))
                 .unwrap_or(v);
             parse_u32(v, field)
