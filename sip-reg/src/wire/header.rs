@@ -1,6 +1,6 @@
 //! Typed, borrowed views of the header values registration needs.
 
-use super::text::{find_ws, lookup, params, trim, unquote, SplitByte};
+use super::text::{find_byte, find_ws, lookup, params, trim, unquote, SplitByte};
 use super::{parse_u32, Method};
 use crate::error::DecodeError;
 
@@ -263,7 +263,7 @@ impl<'a> NameAddr<'a> {
         if let Some(lt) = lt {
             let (display, rest) = s.split_at_checked(lt).ok_or(bad)?;
             let rest = rest.get(1..).ok_or(bad)?;
-            let gt = memchr::memchr(b'>', rest.as_bytes()).ok_or(bad)?;
+            let gt = find_byte(rest.as_bytes(), b'>').ok_or(bad)?;
             let (uri, params) = rest.split_at_checked(gt).ok_or(bad)?;
             let params = params.get(1..).ok_or(bad)?;
             let display = unquote(trim(display));
@@ -496,20 +496,15 @@ impl<'a> Challenge<'a> {
         };
         for (n, v) in auth_params(rest) {
             let eq = |x: &str| n.eq_ignore_ascii_case(x);
-            if eq("realm") {
-                c.realm = Some(v);
-            } else if eq("nonce") {
-                c.nonce = Some(v);
-            } else if eq("opaque") {
-                c.opaque = Some(v);
-            } else if eq("algorithm") {
-                c.algorithm = Some(v);
-            } else if eq("qop") {
-                c.qop = Some(v);
-            } else if eq("stale") {
-                c.stale = v.eq_ignore_ascii_case("true");
-            } else if eq("domain") {
-                c.domain = Some(v);
+            match n.len() {
+                5 if eq("realm") => c.realm = Some(v),
+                5 if eq("nonce") => c.nonce = Some(v),
+                5 if eq("stale") => c.stale = v.eq_ignore_ascii_case("true"),
+                6 if eq("opaque") => c.opaque = Some(v),
+                6 if eq("domain") => c.domain = Some(v),
+                9 if eq("algorithm") => c.algorithm = Some(v),
+                3 if eq("qop") => c.qop = Some(v),
+                _ => {}
             }
         }
         Ok(c)
@@ -571,29 +566,23 @@ impl<'a> Credentials<'a> {
         };
         for (n, v) in auth_params(rest) {
             let eq = |x: &str| n.eq_ignore_ascii_case(x);
-            if eq("username") {
-                c.username = Some(v);
-            } else if eq("realm") {
-                c.realm = Some(v);
-            } else if eq("nonce") {
-                c.nonce = Some(v);
-            } else if eq("uri") {
-                c.uri = Some(v);
-            } else if eq("response") {
-                c.response = Some(v);
-            } else if eq("algorithm") {
-                c.algorithm = Some(v);
-            } else if eq("cnonce") {
-                c.cnonce = Some(v);
-            } else if eq("opaque") {
-                c.opaque = Some(v);
-            } else if eq("qop") {
-                c.qop = Some(v);
-            } else if eq("nc") {
-                if v.len() != 8 || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return Err(DecodeError::bad("nc"));
+            match n.len() {
+                8 if eq("username") => c.username = Some(v),
+                8 if eq("response") => c.response = Some(v),
+                5 if eq("realm") => c.realm = Some(v),
+                5 if eq("nonce") => c.nonce = Some(v),
+                3 if eq("uri") => c.uri = Some(v),
+                9 if eq("algorithm") => c.algorithm = Some(v),
+                6 if eq("cnonce") => c.cnonce = Some(v),
+                6 if eq("opaque") => c.opaque = Some(v),
+                3 if eq("qop") => c.qop = Some(v),
+                2 if eq("nc") => {
+                    if v.len() != 8 || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
+                        return Err(DecodeError::bad("nc"));
+                    }
+                    c.nc = Some(u32::from_str_radix(v, 16).map_err(|_| DecodeError::bad("nc"))?);
                 }
-                c.nc = Some(u32::from_str_radix(v, 16).map_err(|_| DecodeError::bad("nc"))?);
+                _ => {}
             }
         }
         Ok(c)

@@ -143,6 +143,13 @@ fn find_value_end(b: &[u8], sep: u8) -> usize {
     })
 }
 
+/// Index of the first `c` in `b`, eight bytes at a time without a call:
+/// cheaper than `memchr` on the short strings of a SIP header.
+pub(crate) fn find_byte(b: &[u8], c: u8) -> Option<usize> {
+    let i = find_word(b, |x| eq_bytes(x, c));
+    (i < b.len()).then_some(i)
+}
+
 /// Index of the first `"` or `\\`.
 fn find_quote_end(b: &[u8]) -> usize {
     find_word(b, |x| eq_bytes(x, b'"') | eq_bytes(x, b'\\'))
