@@ -1,6 +1,6 @@
 //! Typed, borrowed views of the header values registration needs.
 
-use super::text::{find_byte, find_ws, lookup, params, trim, unquote, SplitByte};
+use super::text::{find_byte, find_ws, is_token, lookup, params, trim, unquote, SplitByte};
 use super::{parse_u32, Method};
 use crate::error::DecodeError;
 
@@ -43,9 +43,21 @@ impl<'a> Params<'a> {
     /// a flag, `Some(Some(v))` for a value.
     #[must_use]
     pub fn get(&self, name: &str) -> Option<Option<&'a str>> {
-        if let Ok(found) = lookup(self.raw, b';', name) {
-            return found;
+        if is_token(name) {
+            return self.get_token(name);
         }
+        self.get_split(name)
+    }
+
+    /// [`Params::get`] for a name made of token bytes.
+    pub(crate) fn get_token(&self, name: &str) -> Option<Option<&'a str>> {
+        match lookup(self.raw, b';', name) {
+            Ok(found) => found,
+            Err(_) => self.get_split(name),
+        }
+    }
+
+    fn get_split(&self, name: &str) -> Option<Option<&'a str>> {
         self.iter()
             .find(|p| p.name.eq_ignore_ascii_case(name))
             .map(|p| p.value)
@@ -196,13 +208,13 @@ impl<'a> Via<'a> {
     /// The `branch` parameter.
     #[must_use]
     pub fn branch(&self) -> Option<&'a str> {
-        self.params.get("branch").flatten()
+        self.params.get_token("branch").flatten()
     }
 
     /// The `received` parameter (the source IP the server saw).
     #[must_use]
     pub fn received(&self) -> Option<&'a str> {
-        self.params.get("received").flatten()
+        self.params.get_token("received").flatten()
     }
 
     /// The `rport` parameter: `None` absent, `Some(None)` requested (empty),
@@ -211,7 +223,7 @@ impl<'a> Via<'a> {
     /// # Errors
     /// A non-numeric port.
     pub fn rport(&self) -> Result<Option<Option<u16>>, DecodeError> {
-        match self.params.get("rport") {
+        match self.params.get_token("rport") {
             None => Ok(None),
             Some(None) => Ok(Some(None)),
             Some(Some(p)) => p
@@ -306,7 +318,7 @@ impl<'a> NameAddr<'a> {
     /// The `tag` parameter.
     #[must_use]
     pub fn tag(&self) -> Option<&'a str> {
-        self.params.get("tag").flatten()
+        self.params.get_token("tag").flatten()
     }
 }
 
@@ -342,7 +354,7 @@ impl<'a> Contact<'a> {
     }
 
     fn param(&self, name: &str) -> Option<&'a str> {
-        self.addr().and_then(|a| a.params.get(name).flatten())
+        self.addr().and_then(|a| a.params.get_token(name).flatten())
     }
 
     /// The `expires` parameter in seconds.

@@ -274,6 +274,11 @@ impl<'a> Iterator for ParamScan<'a> {
     }
 }
 
+/// Whether `s` is a non-empty run of token bytes.
+pub(crate) fn is_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(super::is_token_byte)
+}
+
 /// A piece [`lookup`] does not read itself.
 pub(crate) struct Unusual;
 
@@ -282,16 +287,18 @@ pub(crate) struct Unusual;
 /// `Ok(Some(None))` a flag, `Ok(Some(Some(v)))` a value. Compares names while
 /// scanning and skips the other pieces without splitting them.
 ///
+/// `name` must be made of token bytes (see [`is_token`]).
+///
 /// # Errors
-/// [`Unusual`] when `name` is not a token or a piece before the match is not
-/// of the usual shape: then read with [`params`].
+/// [`Unusual`] when `name` is empty or a piece before the match is not of
+/// the usual shape: then read with [`params`].
 pub(crate) fn lookup<'a>(
     s: &'a str,
     sep: u8,
     name: &str,
 ) -> Result<Option<Option<&'a str>>, Unusual> {
     let want = name.as_bytes();
-    if want.is_empty() || !want.iter().all(|&c| super::is_token_byte(c)) {
+    if want.is_empty() {
         return Err(Unusual);
     }
     if sep != b';' && sep != b',' {
@@ -323,9 +330,13 @@ pub(crate) fn lookup<'a>(
         if tok == 0 {
             return Err(Unusual);
         }
-        let hit = rest
-            .get(..tok)
-            .is_some_and(|n| n.eq_ignore_ascii_case(want));
+        // Both are token bytes, where OR-ing 0x20 folds exactly the letters.
+        let hit = tok == want.len()
+            && rest
+                .iter()
+                .zip(want)
+                .fold(0, |acc, (a, b)| acc | ((a ^ b) & !0x20))
+                == 0;
         let k = skip_ws(i + tok);
         match b.get(k) {
             None => return Ok(hit.then_some(None)),
@@ -449,6 +460,9 @@ mod tests {
                         .into_iter()
                         .find(|(n, _)| n.eq_ignore_ascii_case(name))
                         .map(|(_, v)| v);
+                    if !is_token(name) {
+                        continue;
+                    }
                     if let Ok(got) = lookup(s, sep, name) {
                         assert_eq!(
                             got.map(|v| v.map(std::string::String::from)),
