@@ -124,7 +124,7 @@ impl<'a> Uri<'a> {
             return Err(bad);
         }
         let port = match port {
-            Some(p) => Some(p.parse::<u16>().map_err(|_| bad)?),
+            Some(p) => Some(parse_u16(p).ok_or(bad)?),
             None => None,
         };
         Ok(Uri {
@@ -135,6 +135,31 @@ impl<'a> Uri<'a> {
             params: Params::new(params),
         })
     }
+}
+
+/// `str::parse::<u16>` (an optional leading `+`, then decimal digits) by
+/// bytes.
+fn parse_u16(s: &str) -> Option<u16> {
+    let b = s.as_bytes();
+    let digits = match b {
+        [b'+', rest @ ..] => rest,
+        _ => b,
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n: u32 = 0;
+    for &c in digits {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n = n * 10 + u32::from(d);
+        if n > u32::from(u16::MAX) {
+            return None;
+        }
+    }
+    u16::try_from(n).ok()
 }
 
 /// One Via value (RFC 3261 §20.42, RFC 3581 `rport`).
@@ -194,7 +219,7 @@ impl<'a> Via<'a> {
             return Err(bad);
         }
         let port = match port {
-            Some(p) => Some(trim(p).parse::<u16>().map_err(|_| bad)?),
+            Some(p) => Some(parse_u16(trim(p)).ok_or(bad)?),
             None => None,
         };
         Ok(Via {
@@ -226,10 +251,9 @@ impl<'a> Via<'a> {
         match self.params.get_token("rport") {
             None => Ok(None),
             Some(None) => Ok(Some(None)),
-            Some(Some(p)) => p
-                .parse::<u16>()
+            Some(Some(p)) => parse_u16(p)
                 .map(|p| Some(Some(p)))
-                .map_err(|_| DecodeError::bad("rport")),
+                .ok_or(DecodeError::bad("rport")),
         }
     }
 }
@@ -598,5 +622,30 @@ impl<'a> Credentials<'a> {
             }
         }
         Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn parse_u16_is_str_parse() {
+        for s in [
+            "",
+            "+",
+            "0",
+            "+0",
+            "5060",
+            "+5060",
+            "65535",
+            "65536",
+            "99999999999",
+            "-1",
+            "1a",
+            " 1",
+            "00080",
+            "++1",
+        ] {
+            assert_eq!(super::parse_u16(s), s.parse::<u16>().ok(), "{s:?}");
+        }
     }
 }

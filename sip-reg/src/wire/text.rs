@@ -20,7 +20,7 @@ pub(crate) trait SplitByte {
 
 impl SplitByte for str {
     fn split_byte(&self, c: u8) -> Option<(&str, &str)> {
-        let i = self.bytes().position(|b| b == c)?;
+        let i = find_byte(self.as_bytes(), c)?;
         Some((self.get(..i)?, self.get(i + 1..)?))
     }
 }
