@@ -154,10 +154,20 @@ pub fn emit_with(out: &mut [u8], f: impl Fn(&mut Writer<'_>)) -> Result<usize, I
     w.finish()
 }
 
-/// Writes `f` into a new vector.
+/// Writes `f` into a new vector of exactly the length written.
+///
+/// Messages up to 2 KiB are written once, into a stack buffer; longer ones
+/// are measured first.
 #[cfg(feature = "alloc")]
 pub fn to_vec(f: impl Fn(&mut Writer<'_>)) -> alloc::vec::Vec<u8> {
-    let mut v = alloc::vec![0; measure(&f)];
+    let mut stack = [0u8; 2048];
+    let mut w = Writer::new(&mut stack);
+    f(&mut w);
+    if w.fits() {
+        let n = w.pos;
+        return stack.get(..n).unwrap_or_default().to_vec();
+    }
+    let mut v = alloc::vec![0; w.needed()];
     let mut w = Writer::new(&mut v);
     f(&mut w);
     let n = w.pos;
