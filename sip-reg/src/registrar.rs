@@ -737,7 +737,10 @@ impl<S: AccountStore> Registrar<S> {
                 let bytes = reply_bytes(&self.config.server, tag, from, msg, 200, "OK", |w| {
                     for b in list {
                         let e = b.expires_at.saturating_since(now).as_secs();
-                        w.fmt(format_args!("Contact: <{}>;expires={e}", b.contact));
+                        w.str("Contact: <");
+                        w.str(&b.contact);
+                        w.str(">;expires=");
+                        w.dec(e);
                         if let Some(q) = b.q {
                             w.fmt(format_args!(";q={}.{:03}", q / 1000, q % 1000));
                         }
@@ -1174,7 +1177,11 @@ fn reply_bytes(
             if msg.to().ok().and_then(|t| t.tag()).is_some() {
                 w.header("To", v);
             } else {
-                w.header_fmt("To", format_args!("{v};tag={tag:08x}"));
+                w.str("To: ");
+                w.str(v);
+                w.str(";tag=");
+                w.hex8(tag);
+                w.str("\r\n");
             }
         }
         if let Some(v) = msg.header(HeaderName::CallId) {
@@ -1200,27 +1207,40 @@ fn write_top_via(w: &mut Writer<'_>, v: &str, to: Peer) {
         return w.header("Via", v);
     }
     // Rebuild with rport=PORT and received=IP.
-    w.fmt(format_args!("Via: SIP/2.0/{} {}", via.transport, via.host));
+    w.str("Via: SIP/2.0/");
+    w.str(via.transport);
+    w.str(" ");
+    w.str(via.host);
     if let Some(p) = via.port {
-        w.fmt(format_args!(":{p}"));
+        w.str(":");
+        w.dec(u64::from(p));
     }
     for p in via.params.iter() {
         if p.name.eq_ignore_ascii_case("rport") || p.name.eq_ignore_ascii_case("received") {
             continue;
         }
-        match p.value {
-            Some(val) => w.fmt(format_args!(";{}={}", p.name, val)),
-            None => w.fmt(format_args!(";{}", p.name)),
+        w.str(";");
+        w.str(p.name);
+        if let Some(val) = p.value {
+            w.str("=");
+            w.str(val);
         }
     }
+    w.str(";received=");
     match addr {
-        SocketAddr::V4(a) => w.fmt(format_args!(";received={};rport={}\r\n", a.ip(), a.port())),
-        SocketAddr::V6(a) => w.fmt(format_args!(
-            ";received=[{}];rport={}\r\n",
-            a.ip(),
-            a.port()
-        )),
+        SocketAddr::V4(a) => {
+            for (i, o) in a.ip().octets().into_iter().enumerate() {
+                if i > 0 {
+                    w.str(".");
+                }
+                w.dec(u64::from(o));
+            }
+        }
+        SocketAddr::V6(a) => w.fmt(format_args!("[{}]", a.ip())),
     }
+    w.str(";rport=");
+    w.dec(u64::from(addr.port()));
+    w.str("\r\n");
 }
 
 fn aor_key(uri: &str) -> Option<String> {
