@@ -563,8 +563,11 @@ fn parse_start(line: &str) -> Result<StartLine<'_>, DecodeError> {
         }
         return Ok(StartLine::Response { code, reason });
     }
-    let mut it = line.splitn(3, ' ');
-    let (Some(method), Some(uri), Some(version)) = (it.next(), it.next(), it.next()) else {
+    // `splitn(3, ' ')`: method, URI, and the rest as the version.
+    let Some((method, rest)) = line.split_byte(b' ') else {
+        return Err(bad);
+    };
+    let Some((uri, version)) = rest.split_byte(b' ') else {
         return Err(bad);
     };
     if method.is_empty() || !method.bytes().all(is_token_byte) || uri.is_empty() {

@@ -2,6 +2,7 @@
 
 /// Trims SP, HT, CR and LF (folded values keep their inner line breaks, which
 /// count as whitespace everywhere, RFC 3261 §7.3.1).
+#[inline]
 pub(crate) fn trim(s: &str) -> &str {
     let b = s.as_bytes();
     let ws = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
@@ -135,6 +136,7 @@ fn find_word(b: &[u8], hits: impl Fn(u64) -> u64) -> usize {
 
 /// Index of the first byte that ends an unquoted parameter value: `sep`, a
 /// control byte or SP (whitespace included), `"` or `<`.
+#[inline]
 fn find_value_end(b: &[u8], sep: u8) -> usize {
     find_word(b, |x| {
         // Bytes below 0x21: x - 0x21 borrows into the high bit.
@@ -151,6 +153,7 @@ pub(crate) fn find_byte(b: &[u8], c: u8) -> Option<usize> {
 }
 
 /// Index of the first `"` or `\\`.
+#[inline]
 fn find_quote_end(b: &[u8]) -> usize {
     find_word(b, |x| eq_bytes(x, b'"') | eq_bytes(x, b'\\'))
 }
