@@ -163,7 +163,7 @@ fn parse_u16(s: &str) -> Option<u16> {
 }
 
 /// One Via value (RFC 3261 §20.42, RFC 3581 `rport`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub struct Via<'a> {
     /// Transport, e.g. `UDP`, `TCP`.
     pub transport: &'a str,
@@ -173,6 +173,40 @@ pub struct Via<'a> {
     pub port: Option<u16>,
     /// All parameters.
     pub params: Params<'a>,
+    /// `branch`, `received` and `rport` as [`Params::get`] reads them, found
+    /// in one pass by [`Via::parse`]; used while `params` is still the list
+    /// they were read from.
+    seen: Seen<'a>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Seen<'a> {
+    raw: &'a str,
+    branch: Option<Option<&'a str>>,
+    received: Option<Option<&'a str>>,
+    rport: Option<Option<&'a str>>,
+}
+
+impl PartialEq for Via<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.transport == other.transport
+            && self.host == other.host
+            && self.port == other.port
+            && self.params == other.params
+    }
+}
+
+impl Eq for Via<'_> {}
+
+impl core::fmt::Debug for Via<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Via")
+            .field("transport", &self.transport)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("params", &self.params)
+            .finish()
+    }
 }
 
 impl<'a> Via<'a> {
@@ -222,24 +256,57 @@ impl<'a> Via<'a> {
             Some(p) => Some(parse_u16(trim(p)).ok_or(bad)?),
             None => None,
         };
+        let mut seen = Seen {
+            raw: params,
+            ..Seen::default()
+        };
+        for (name, value) in super::text::params(params, b';') {
+            let slot = match name.len() {
+                6 if name.eq_ignore_ascii_case("branch") => &mut seen.branch,
+                8 if name.eq_ignore_ascii_case("received") => &mut seen.received,
+                5 if name.eq_ignore_ascii_case("rport") => &mut seen.rport,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(value);
+            }
+            if seen.branch.is_some() && seen.received.is_some() && seen.rport.is_some() {
+                break;
+            }
+        }
         Ok(Via {
             transport,
             host,
             port,
             params: Params::new(params),
+            seen,
         })
+    }
+
+    /// A parameter [`Via::parse`] looked up, or `name` read again when
+    /// `params` was replaced since.
+    fn known(
+        &self,
+        pick: fn(&Seen<'a>) -> Option<Option<&'a str>>,
+        name: &str,
+    ) -> Option<Option<&'a str>> {
+        if core::ptr::eq(self.seen.raw, self.params.as_str()) {
+            pick(&self.seen)
+        } else {
+            self.params.get_token(name)
+        }
     }
 
     /// The `branch` parameter.
     #[must_use]
     pub fn branch(&self) -> Option<&'a str> {
-        self.params.get_token("branch").flatten()
+        self.known(|s| s.branch, "branch").flatten()
     }
 
     /// The `received` parameter (the source IP the server saw).
     #[must_use]
     pub fn received(&self) -> Option<&'a str> {
-        self.params.get_token("received").flatten()
+        self.known(|s| s.received, "received").flatten()
     }
 
     /// The `rport` parameter: `None` absent, `Some(None)` requested (empty),
@@ -248,7 +315,7 @@ impl<'a> Via<'a> {
     /// # Errors
     /// A non-numeric port.
     pub fn rport(&self) -> Result<Option<Option<u16>>, DecodeError> {
-        match self.params.get_token("rport") {
+        match self.known(|s| s.rport, "rport") {
             None => Ok(None),
             Some(None) => Ok(Some(None)),
             Some(Some(p)) => parse_u16(p)
@@ -627,6 +694,22 @@ impl<'a> Credentials<'a> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn via_parameters_follow_a_replaced_list() {
+        let mut v =
+            super::Via::parse("SIP/2.0/UDP h;rport=5;BRANCH=a;branch=b;received=1.2.3.4").unwrap();
+        assert_eq!(v.branch(), Some("a"));
+        assert_eq!(v.rport(), Ok(Some(Some(5))));
+        assert_eq!(v.received(), Some("1.2.3.4"));
+        v.params = super::Params::new("branch=z;rport");
+        assert_eq!(v.branch(), Some("z"));
+        assert_eq!(v.rport(), Ok(Some(None)));
+        assert_eq!(v.received(), None);
+        let w = super::Via::parse("SIP/2.0/UDP h;branch=z;rport").unwrap();
+        assert_eq!(w, v);
+        assert!(!std::format!("{w:?}").contains("seen"));
+    }
+
     #[test]
     fn parse_u16_is_str_parse() {
         for s in [
