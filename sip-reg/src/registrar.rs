@@ -560,7 +560,7 @@ impl<S: AccountStore> Registrar<S> {
             return Err(InputError::Unexpected { state: "registrar" });
         };
         // Every request we answer needs these.
-        if msg.top_via().is_err()
+        if !msg.top_via_is_valid()
             || msg.call_id().is_err()
             || msg.cseq().is_err()
             || msg.from().is_err()

@@ -187,6 +187,31 @@ struct Seen<'a> {
     rport: Option<Option<&'a str>>,
 }
 
+impl<'a> Seen<'a> {
+    /// `branch`, `received` and `rport` of a raw list, first occurrence each.
+    fn scan(params: &'a str) -> Self {
+        let mut seen = Seen {
+            raw: params,
+            ..Seen::default()
+        };
+        for (name, value) in super::text::params(params, b';') {
+            let slot = match name.len() {
+                6 if name.eq_ignore_ascii_case("branch") => &mut seen.branch,
+                8 if name.eq_ignore_ascii_case("received") => &mut seen.received,
+                5 if name.eq_ignore_ascii_case("rport") => &mut seen.rport,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(value);
+            }
+            if seen.branch.is_some() && seen.received.is_some() && seen.rport.is_some() {
+                break;
+            }
+        }
+        seen
+    }
+}
+
 impl PartialEq for Via<'_> {
     fn eq(&self, other: &Self) -> bool {
         self.transport == other.transport
@@ -215,6 +240,23 @@ impl<'a> Via<'a> {
     /// # Errors
     /// [`DecodeError::Inconsistent`] with field `Via`.
     pub fn parse(s: &'a str) -> Result<Self, DecodeError> {
+        let (transport, host, port, params) = Self::split(s)?;
+        Ok(Via {
+            transport,
+            host,
+            port,
+            params: Params::new(params),
+            seen: Seen::scan(params),
+        })
+    }
+
+    /// Whether [`Via::parse`] accepts `s`, without reading the parameters.
+    pub(crate) fn is_valid(s: &str) -> bool {
+        Via::split(s).is_ok()
+    }
+
+    /// Transport, host, port and the raw parameter list.
+    fn split(s: &'a str) -> Result<(&'a str, &'a str, Option<u16>, &'a str), DecodeError> {
         let bad = DecodeError::bad("Via");
         let s = trim(s);
         let rest = match s.get(..8) {
@@ -256,31 +298,7 @@ impl<'a> Via<'a> {
             Some(p) => Some(parse_u16(trim(p)).ok_or(bad)?),
             None => None,
         };
-        let mut seen = Seen {
-            raw: params,
-            ..Seen::default()
-        };
-        for (name, value) in super::text::params(params, b';') {
-            let slot = match name.len() {
-                6 if name.eq_ignore_ascii_case("branch") => &mut seen.branch,
-                8 if name.eq_ignore_ascii_case("received") => &mut seen.received,
-                5 if name.eq_ignore_ascii_case("rport") => &mut seen.rport,
-                _ => continue,
-            };
-            if slot.is_none() {
-                *slot = Some(value);
-            }
-            if seen.branch.is_some() && seen.received.is_some() && seen.rport.is_some() {
-                break;
-            }
-        }
-        Ok(Via {
-            transport,
-            host,
-            port,
-            params: Params::new(params),
-            seen,
-        })
+        Ok((transport, host, port, params))
     }
 
     /// A parameter [`Via::parse`] looked up, or `name` read again when

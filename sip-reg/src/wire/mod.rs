@@ -1012,6 +1012,14 @@ impl<'a> Message<'a> {
             .unwrap_or(Err(DecodeError::Missing { field: "Via" }))
     }
 
+    /// Whether [`Message::top_via`] would succeed, without reading the
+    /// Via parameters.
+    pub(crate) fn top_via_is_valid(&self) -> bool {
+        self.list_values(HeaderName::Via)
+            .next()
+            .is_some_and(Via::is_valid)
+    }
+
     /// The From header.
     ///
     /// # Errors
