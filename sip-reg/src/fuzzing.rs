@@ -68,7 +68,7 @@ pub fn parse(data: &[u8]) {
     });
     let m2 = Message::parse(&again).expect("re-emitted message parses");
     assert_eq!(m2.start(), msg.start());
-    assert_eq!(m2.headers(), msg.headers());
+    assert!(m2.headers().eq(msg.headers()));
     assert_eq!(m2.body(), msg.body());
     // Stream framing agrees on whole messages that carry Content-Length.
     if msg.content_length().is_some() && again.windows(4).any(|w| w == b"\r\n\r\n") {

@@ -560,7 +560,7 @@ impl<S: AccountStore> Registrar<S> {
             return Err(InputError::Unexpected { state: "registrar" });
         };
         // Every request we answer needs these.
-        if msg.top_via().is_err()
+        if !msg.top_via_is_valid()
             || msg.call_id().is_err()
             || msg.cseq().is_err()
             || msg.from().is_err()
@@ -642,7 +642,11 @@ impl<S: AccountStore> Registrar<S> {
                 return self.reply(from, msg, 404, "Not Found", |_| {});
             }
         }
-        let aor = format!("{}@{}", user, uri.host).to_ascii_lowercase();
+        let mut aor = String::with_capacity(user.len() + 1 + uri.host.len());
+        aor.push_str(user);
+        aor.push('@');
+        aor.push_str(uri.host);
+        aor.make_ascii_lowercase();
         if self.store.account(user).is_none() {
             self.counters.not_found += 1;
             return self.reply(from, msg, 404, "Not Found", |_| {});
@@ -728,11 +732,15 @@ impl<S: AccountStore> Registrar<S> {
         match self.apply_contacts(now, from, msg, &aor) {
             Verdict::Ok => {
                 self.counters.accepted += 1;
-                let list: Vec<Binding> = self.aors.get(&aor).cloned().unwrap_or_default();
-                self.reply(from, msg, 200, "OK", |w| {
-                    for b in &list {
+                let tag = self.rng.next_u32();
+                let list = self.aors.get(&aor).map_or(&[][..], Vec::as_slice);
+                let bytes = reply_bytes(&self.config.server, tag, from, msg, 200, "OK", |w| {
+                    for b in list {
                         let e = b.expires_at.saturating_since(now).as_secs();
-                        w.fmt(format_args!("Contact: <{}>;expires={e}", b.contact));
+                        w.str("Contact: <");
+                        w.str(&b.contact);
+                        w.str(">;expires=");
+                        w.dec(e);
                         if let Some(q) = b.q {
                             w.fmt(format_args!(";q={}.{:03}", q / 1000, q % 1000));
                         }
@@ -745,6 +753,7 @@ impl<S: AccountStore> Registrar<S> {
                         w.str("\r\n");
                     }
                 });
+                self.out.push_back((from, bytes));
             }
             Verdict::Reply(423, reason) => {
                 self.counters.too_brief += 1;
@@ -773,6 +782,17 @@ impl<S: AccountStore> Registrar<S> {
             .unwrap_or_default()
     }
 
+    /// Whether `mac` is [`Self::nonce_mac`] of `time_hex`, without a copy.
+    fn nonce_mac_is(&self, time_hex: &str, mac: &str) -> bool {
+        let alg = if Algorithm::Md5.is_supported() {
+            Algorithm::Md5
+        } else {
+            Algorithm::Sha256
+        };
+        hash_hex(alg, &[self.secret.as_bytes(), b":", time_hex.as_bytes()])
+            .is_some_and(|h| h.as_str().get(..16) == Some(mac))
+    }
+
     /// `hex(issue ms) || hex(random) || mac`: 48 hex digits.
     fn new_nonce(&mut self, now: Instant) -> String {
         let t = format!("{:016x}{:016x}", now.as_millis(), self.rng.next_u64());
@@ -783,7 +803,7 @@ impl<S: AccountStore> Registrar<S> {
     /// `Some(issue time)` when the nonce is ours.
     fn check_nonce(&self, nonce: &str) -> Option<Instant> {
         let (t, mac) = nonce.split_at_checked(32)?;
-        if mac.len() != 16 || self.nonce_mac(t) != mac {
+        if mac.len() != 16 || !self.nonce_mac_is(t, mac) {
             return None;
         }
         u64::from_str_radix(t.get(..16)?, 16)
@@ -912,13 +932,15 @@ impl<S: AccountStore> Registrar<S> {
         }
         let mut list = self.aors.get(aor).cloned().unwrap_or_default();
         let mut changes: Vec<Event> = Vec::new();
+        // Events are built only when they are kept.
+        let emit = self.emit_events;
         if contacts.contains(&Contact::Star) {
             if contacts.len() != 1 || header_expires != Some(0) {
                 return Verdict::Reply(400, "Invalid Contact *");
             }
             list.retain(|b| {
                 let keep = b.call_id == call_id && b.cseq >= cseq.seq;
-                if !keep {
+                if !keep && emit {
                     changes.push(Event::Unbound {
                         aor: aor.to_string(),
                         contact: b.contact.clone(),
@@ -957,10 +979,12 @@ impl<S: AccountStore> Registrar<S> {
                         return Verdict::Reply(400, "Invalid CSeq number");
                     }
                     if granted == 0 {
-                        changes.push(Event::Unbound {
-                            aor: aor.to_string(),
-                            contact: b.contact.clone(),
-                        });
+                        if emit {
+                            changes.push(Event::Unbound {
+                                aor: aor.to_string(),
+                                contact: b.contact.clone(),
+                            });
+                        }
                         list.remove(p);
                         continue;
                     }
@@ -980,11 +1004,13 @@ impl<S: AccountStore> Registrar<S> {
                     user_agent: msg.user_agent().map(ToString::to_string),
                     alive_until: liveness,
                 };
-                changes.push(Event::Bound {
-                    aor: aor.to_string(),
-                    contact: binding.contact.clone(),
-                    expires: Duration::from_secs(u64::from(granted)),
-                });
+                if emit {
+                    changes.push(Event::Bound {
+                        aor: aor.to_string(),
+                        contact: binding.contact.clone(),
+                        expires: Duration::from_secs(u64::from(granted)),
+                    });
+                }
                 match pos {
                     Some(p) => {
                         if let Some(slot) = list.get_mut(p) {
@@ -1003,6 +1029,8 @@ impl<S: AccountStore> Registrar<S> {
         }
         if list.is_empty() {
             self.aors.remove(aor);
+        } else if let Some(slot) = self.aors.get_mut(aor) {
+            *slot = list;
         } else {
             self.aors.insert(aor.to_string(), list);
         }
@@ -1022,39 +1050,8 @@ impl<S: AccountStore> Registrar<S> {
         reason: &str,
         extra: impl Fn(&mut Writer<'_>),
     ) {
-        let tag = format!("{:08x}", self.rng.next_u32());
-        let server = self.config.server.clone();
-        let bytes = to_vec(|w| {
-            w.status_line(code, reason);
-            let mut first = true;
-            for v in msg.list_values(HeaderName::Via) {
-                if first {
-                    first = false;
-                    write_top_via(w, v, to);
-                } else {
-                    w.header("Via", v);
-                }
-            }
-            if let Some(v) = msg.header(HeaderName::From) {
-                w.header("From", v);
-            }
-            if let Some(v) = msg.header(HeaderName::To) {
-                if msg.to().ok().and_then(|t| t.tag()).is_some() {
-                    w.header("To", v);
-                } else {
-                    w.header_fmt("To", format_args!("{v};tag={tag}"));
-                }
-            }
-            if let Some(v) = msg.header(HeaderName::CallId) {
-                w.header("Call-ID", v);
-            }
-            if let Some(v) = msg.header(HeaderName::CSeq) {
-                w.header("CSeq", v);
-            }
-            extra(w);
-            w.header("Server", &server);
-            w.end(b"");
-        });
+        let tag = self.rng.next_u32();
+        let bytes = reply_bytes(&self.config.server, tag, to, msg, code, reason, extra);
         self.out.push_back((to, bytes));
     }
 
@@ -1151,6 +1148,54 @@ enum Auth {
     Forbidden(ForbiddenCause),
 }
 
+/// A response copying Via (with `received`/`rport` filled for UDP, RFC
+/// 3581), From, To (adding `tag` when it has none), Call-ID and CSeq.
+fn reply_bytes(
+    server: &str,
+    tag: u32,
+    to: Peer,
+    msg: &Message<'_>,
+    code: u16,
+    reason: &str,
+    extra: impl Fn(&mut Writer<'_>),
+) -> Vec<u8> {
+    to_vec(|w| {
+        w.status_line(code, reason);
+        let mut first = true;
+        for v in msg.list_values(HeaderName::Via) {
+            if first {
+                first = false;
+                write_top_via(w, v, to);
+            } else {
+                w.header("Via", v);
+            }
+        }
+        if let Some(v) = msg.header(HeaderName::From) {
+            w.header("From", v);
+        }
+        if let Some(v) = msg.header(HeaderName::To) {
+            if msg.to().ok().and_then(|t| t.tag()).is_some() {
+                w.header("To", v);
+            } else {
+                w.str("To: ");
+                w.str(v);
+                w.str(";tag=");
+                w.hex8(tag);
+                w.str("\r\n");
+            }
+        }
+        if let Some(v) = msg.header(HeaderName::CallId) {
+            w.header("Call-ID", v);
+        }
+        if let Some(v) = msg.header(HeaderName::CSeq) {
+            w.header("CSeq", v);
+        }
+        extra(w);
+        w.header("Server", server);
+        w.end(b"");
+    })
+}
+
 fn write_top_via(w: &mut Writer<'_>, v: &str, to: Peer) {
     let Peer::Udp(addr) = to else {
         return w.header("Via", v);
@@ -1162,24 +1207,40 @@ fn write_top_via(w: &mut Writer<'_>, v: &str, to: Peer) {
         return w.header("Via", v);
     }
     // Rebuild with rport=PORT and received=IP.
-    w.fmt(format_args!("Via: SIP/2.0/{} {}", via.transport, via.host));
+    w.str("Via: SIP/2.0/");
+    w.str(via.transport);
+    w.str(" ");
+    w.str(via.host);
     if let Some(p) = via.port {
-        w.fmt(format_args!(":{p}"));
+        w.str(":");
+        w.dec(u64::from(p));
     }
     for p in via.params.iter() {
         if p.name.eq_ignore_ascii_case("rport") || p.name.eq_ignore_ascii_case("received") {
             continue;
         }
-        match p.value {
-            Some(val) => w.fmt(format_args!(";{}={}", p.name, val)),
-            None => w.fmt(format_args!(";{}", p.name)),
+        w.str(";");
+        w.str(p.name);
+        if let Some(val) = p.value {
+            w.str("=");
+            w.str(val);
         }
     }
-    let ip = match addr {
-        SocketAddr::V4(a) => format!("{}", a.ip()),
-        SocketAddr::V6(a) => format!("[{}]", a.ip()),
-    };
-    w.fmt(format_args!(";received={ip};rport={}\r\n", addr.port()));
+    w.str(";received=");
+    match addr {
+        SocketAddr::V4(a) => {
+            for (i, o) in a.ip().octets().into_iter().enumerate() {
+                if i > 0 {
+                    w.str(".");
+                }
+                w.dec(u64::from(o));
+            }
+        }
+        SocketAddr::V6(a) => w.fmt(format_args!("[{}]", a.ip())),
+    }
+    w.str(";rport=");
+    w.dec(u64::from(addr.port()));
+    w.str("\r\n");
 }
 
 fn aor_key(uri: &str) -> Option<String> {

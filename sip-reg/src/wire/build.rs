@@ -71,6 +71,34 @@ impl<'b> Writer<'b> {
         self.bytes(s.as_bytes());
     }
 
+    /// Appends `n` in decimal, without the formatting machinery.
+    pub(crate) fn dec(&mut self, n: u64) {
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        let mut n = n;
+        loop {
+            i -= 1;
+            if let Some(d) = digits.get_mut(i) {
+                *d = b'0' + (n % 10) as u8;
+            }
+            n /= 10;
+            if n == 0 || i == 0 {
+                break;
+            }
+        }
+        self.bytes(digits.get(i..).unwrap_or_default());
+    }
+
+    /// Appends `n` as 8 lowercase hex digits (`{n:08x}`).
+    pub(crate) fn hex8(&mut self, n: u32) {
+        let mut digits = [0u8; 8];
+        for (k, d) in digits.iter_mut().enumerate() {
+            let nibble = (n >> (28 - 4 * k)) & 0xf;
+            *d = b"0123456789abcdef"[nibble as usize];
+        }
+        self.bytes(&digits);
+    }
+
     /// Appends formatted text.
     pub fn fmt(&mut self, args: fmt::Arguments<'_>) {
         let _ = self.write_fmt(args);
@@ -86,7 +114,11 @@ impl<'b> Writer<'b> {
 
     /// `SIP/2.0 code reason\r\n`.
     pub fn status_line(&mut self, code: u16, reason: &str) {
-        self.fmt(format_args!("SIP/2.0 {code} {reason}\r\n"));
+        self.str("SIP/2.0 ");
+        self.dec(u64::from(code));
+        self.str(" ");
+        self.str(reason);
+        self.str("\r\n");
     }
 
     /// `Name: value\r\n`.
@@ -107,7 +139,9 @@ impl<'b> Writer<'b> {
 
     /// `Content-Length`, the blank line and the body.
     pub fn end(&mut self, body: &[u8]) {
-        self.fmt(format_args!("Content-Length: {}\r\n\r\n", body.len()));
+        self.str("Content-Length: ");
+        self.dec(body.len() as u64);
+        self.str("\r\n\r\n");
         self.bytes(body);
     }
 
@@ -154,10 +188,20 @@ pub fn emit_with(out: &mut [u8], f: impl Fn(&mut Writer<'_>)) -> Result<usize, I
     w.finish()
 }
 
-/// Writes `f` into a new vector.
+/// Writes `f` into a new vector of exactly the length written.
+///
+/// Messages up to 2 KiB are written once, into a stack buffer; longer ones
+/// are measured first.
 #[cfg(feature = "alloc")]
 pub fn to_vec(f: impl Fn(&mut Writer<'_>)) -> alloc::vec::Vec<u8> {
-    let mut v = alloc::vec![0; measure(&f)];
+    let mut stack = [0u8; 2048];
+    let mut w = Writer::new(&mut stack);
+    f(&mut w);
+    if w.fits() {
+        let n = w.pos;
+        return stack.get(..n).unwrap_or_default().to_vec();
+    }
+    let mut v = alloc::vec![0; w.needed()];
     let mut w = Writer::new(&mut v);
     f(&mut w);
     let n = w.pos;
@@ -215,6 +259,28 @@ impl Challenge<'_> {
         quoted_tail(w, "qop", self.qop);
         if self.stale {
             w.str(", stale=true");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dec_and_hex8_match_format() {
+        for n in [0u64, 7, 10, 99, 5060, 65535, 4_294_967_295, u64::MAX] {
+            let mut buf = [0u8; 32];
+            let mut w = Writer::new(&mut buf);
+            w.dec(n);
+            let len = w.pos;
+            assert_eq!(&buf[..len], std::format!("{n}").as_bytes());
+        }
+        for n in [0u32, 0xab, 0xdead_beef, u32::MAX] {
+            let mut buf = [0u8; 8];
+            let mut w = Writer::new(&mut buf);
+            w.hex8(n);
+            assert_eq!(&buf, std::format!("{n:08x}").as_bytes());
         }
     }
 }

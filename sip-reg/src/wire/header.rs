@@ -1,6 +1,6 @@
 //! Typed, borrowed views of the header values registration needs.
 
-use super::text::{split_top, trim, unquote, SplitByte};
+use super::text::{find_byte, find_ws, is_token, lookup, params, trim, unquote, SplitByte};
 use super::{parse_u32, Method};
 use crate::error::DecodeError;
 
@@ -36,28 +36,28 @@ impl<'a> Params<'a> {
 
     /// Every parameter in order.
     pub fn iter(&self) -> impl Iterator<Item = Param<'a>> + 'a {
-        split_top(self.raw, b';').filter_map(|p| {
-            let p = trim(p);
-            if p.is_empty() {
-                return None;
-            }
-            Some(match p.split_byte(b'=') {
-                Some((n, v)) => Param {
-                    name: trim(n),
-                    value: Some(unquote(trim(v))),
-                },
-                None => Param {
-                    name: p,
-                    value: None,
-                },
-            })
-        })
+        params(self.raw, b';').map(|(name, value)| Param { name, value })
     }
 
     /// The first parameter named `name` (case-insensitive): `Some(None)` for
     /// a flag, `Some(Some(v))` for a value.
     #[must_use]
     pub fn get(&self, name: &str) -> Option<Option<&'a str>> {
+        if is_token(name) {
+            return self.get_token(name);
+        }
+        self.get_split(name)
+    }
+
+    /// [`Params::get`] for a name made of token bytes.
+    pub(crate) fn get_token(&self, name: &str) -> Option<Option<&'a str>> {
+        match lookup(self.raw, b';', name) {
+            Ok(found) => found,
+            Err(_) => self.get_split(name),
+        }
+    }
+
+    fn get_split(&self, name: &str) -> Option<Option<&'a str>> {
         self.iter()
             .find(|p| p.name.eq_ignore_ascii_case(name))
             .map(|p| p.value)
@@ -124,7 +124,7 @@ impl<'a> Uri<'a> {
             return Err(bad);
         }
         let port = match port {
-            Some(p) => Some(p.parse::<u16>().map_err(|_| bad)?),
+            Some(p) => Some(parse_u16(p).ok_or(bad)?),
             None => None,
         };
         Ok(Uri {
@@ -137,8 +137,33 @@ impl<'a> Uri<'a> {
     }
 }
 
+/// `str::parse::<u16>` (an optional leading `+`, then decimal digits) by
+/// bytes.
+fn parse_u16(s: &str) -> Option<u16> {
+    let b = s.as_bytes();
+    let digits = match b {
+        [b'+', rest @ ..] => rest,
+        _ => b,
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n: u32 = 0;
+    for &c in digits {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n = n * 10 + u32::from(d);
+        if n > u32::from(u16::MAX) {
+            return None;
+        }
+    }
+    u16::try_from(n).ok()
+}
+
 /// One Via value (RFC 3261 §20.42, RFC 3581 `rport`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub struct Via<'a> {
     /// Transport, e.g. `UDP`, `TCP`.
     pub transport: &'a str,
@@ -148,6 +173,65 @@ pub struct Via<'a> {
     pub port: Option<u16>,
     /// All parameters.
     pub params: Params<'a>,
+    /// `branch`, `received` and `rport` as [`Params::get`] reads them, found
+    /// in one pass by [`Via::parse`]; used while `params` is still the list
+    /// they were read from.
+    seen: Seen<'a>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Seen<'a> {
+    raw: &'a str,
+    branch: Option<Option<&'a str>>,
+    received: Option<Option<&'a str>>,
+    rport: Option<Option<&'a str>>,
+}
+
+impl<'a> Seen<'a> {
+    /// `branch`, `received` and `rport` of a raw list, first occurrence each.
+    fn scan(params: &'a str) -> Self {
+        let mut seen = Seen {
+            raw: params,
+            ..Seen::default()
+        };
+        for (name, value) in super::text::params(params, b';') {
+            let slot = match name.len() {
+                6 if name.eq_ignore_ascii_case("branch") => &mut seen.branch,
+                8 if name.eq_ignore_ascii_case("received") => &mut seen.received,
+                5 if name.eq_ignore_ascii_case("rport") => &mut seen.rport,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(value);
+            }
+            if seen.branch.is_some() && seen.received.is_some() && seen.rport.is_some() {
+                break;
+            }
+        }
+        seen
+    }
+}
+
+impl PartialEq for Via<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.transport == other.transport
+            && self.host == other.host
+            && self.port == other.port
+            && self.params == other.params
+    }
+}
+
+impl Eq for Via<'_> {}
+
+impl core::fmt::Debug for Via<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Via")
+            .field("transport", &self.transport)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("params", &self.params)
+            .finish()
+    }
 }
 
 impl<'a> Via<'a> {
@@ -156,15 +240,41 @@ impl<'a> Via<'a> {
     /// # Errors
     /// [`DecodeError::Inconsistent`] with field `Via`.
     pub fn parse(s: &'a str) -> Result<Self, DecodeError> {
+        let (transport, host, port, params) = Self::split(s)?;
+        Ok(Via {
+            transport,
+            host,
+            port,
+            params: Params::new(params),
+            seen: Seen::scan(params),
+        })
+    }
+
+    /// Whether [`Via::parse`] accepts `s`, without reading the parameters.
+    pub(crate) fn is_valid(s: &str) -> bool {
+        Via::split(s).is_ok()
+    }
+
+    /// Transport, host, port and the raw parameter list.
+    fn split(s: &'a str) -> Result<(&'a str, &'a str, Option<u16>, &'a str), DecodeError> {
         let bad = DecodeError::bad("Via");
         let s = trim(s);
-        let (proto, rest) = s.split_byte(b'/').ok_or(bad)?;
-        let (version, rest) = rest.split_byte(b'/').ok_or(bad)?;
-        if !trim(proto).eq_ignore_ascii_case("SIP") || trim(version) != "2.0" {
-            return Err(bad);
-        }
+        let rest = match s.get(..8) {
+            // The usual spelling, without blanks around the slashes.
+            Some(p) if p.eq_ignore_ascii_case("SIP/2.0/") && p.ends_with("/2.0/") => {
+                s.get(8..).unwrap_or_default()
+            }
+            _ => {
+                let (proto, rest) = s.split_byte(b'/').ok_or(bad)?;
+                let (version, rest) = rest.split_byte(b'/').ok_or(bad)?;
+                if !trim(proto).eq_ignore_ascii_case("SIP") || trim(version) != "2.0" {
+                    return Err(bad);
+                }
+                rest
+            }
+        };
         let rest = trim(rest);
-        let split = rest.find([' ', '\t', '\r', '\n']).ok_or(bad)?;
+        let split = find_ws(rest).ok_or(bad)?;
         let (transport, rest) = rest.split_at_checked(split).ok_or(bad)?;
         let rest = trim(rest);
         let (sent_by, params) = match rest.split_byte(b';') {
@@ -185,27 +295,36 @@ impl<'a> Via<'a> {
             return Err(bad);
         }
         let port = match port {
-            Some(p) => Some(trim(p).parse::<u16>().map_err(|_| bad)?),
+            Some(p) => Some(parse_u16(trim(p)).ok_or(bad)?),
             None => None,
         };
-        Ok(Via {
-            transport,
-            host,
-            port,
-            params: Params::new(params),
-        })
+        Ok((transport, host, port, params))
+    }
+
+    /// A parameter [`Via::parse`] looked up, or `name` read again when
+    /// `params` was replaced since.
+    fn known(
+        &self,
+        pick: fn(&Seen<'a>) -> Option<Option<&'a str>>,
+        name: &str,
+    ) -> Option<Option<&'a str>> {
+        if core::ptr::eq(self.seen.raw, self.params.as_str()) {
+            pick(&self.seen)
+        } else {
+            self.params.get_token(name)
+        }
     }
 
     /// The `branch` parameter.
     #[must_use]
     pub fn branch(&self) -> Option<&'a str> {
-        self.params.get("branch").flatten()
+        self.known(|s| s.branch, "branch").flatten()
     }
 
     /// The `received` parameter (the source IP the server saw).
     #[must_use]
     pub fn received(&self) -> Option<&'a str> {
-        self.params.get("received").flatten()
+        self.known(|s| s.received, "received").flatten()
     }
 
     /// The `rport` parameter: `None` absent, `Some(None)` requested (empty),
@@ -214,13 +333,12 @@ impl<'a> Via<'a> {
     /// # Errors
     /// A non-numeric port.
     pub fn rport(&self) -> Result<Option<Option<u16>>, DecodeError> {
-        match self.params.get("rport") {
+        match self.known(|s| s.rport, "rport") {
             None => Ok(None),
             Some(None) => Ok(Some(None)),
-            Some(Some(p)) => p
-                .parse::<u16>()
+            Some(Some(p)) => parse_u16(p)
                 .map(|p| Some(Some(p)))
-                .map_err(|_| DecodeError::bad("rport")),
+                .ok_or(DecodeError::bad("rport")),
         }
     }
 }
@@ -266,7 +384,7 @@ impl<'a> NameAddr<'a> {
         if let Some(lt) = lt {
             let (display, rest) = s.split_at_checked(lt).ok_or(bad)?;
             let rest = rest.get(1..).ok_or(bad)?;
-            let gt = rest.find('>').ok_or(bad)?;
+            let gt = find_byte(rest.as_bytes(), b'>').ok_or(bad)?;
             let (uri, params) = rest.split_at_checked(gt).ok_or(bad)?;
             let params = params.get(1..).ok_or(bad)?;
             let display = unquote(trim(display));
@@ -287,7 +405,7 @@ impl<'a> NameAddr<'a> {
                 Some((u, p)) => (trim(u), p),
                 None => (s, ""),
             };
-            if uri.is_empty() || uri.contains([' ', '\t', '"']) {
+            if uri.is_empty() || uri.bytes().any(|b| matches!(b, b' ' | b'\t' | b'"')) {
                 return Err(bad);
             }
             Ok(NameAddr {
@@ -309,7 +427,7 @@ impl<'a> NameAddr<'a> {
     /// The `tag` parameter.
     #[must_use]
     pub fn tag(&self) -> Option<&'a str> {
-        self.params.get("tag").flatten()
+        self.params.get_token("tag").flatten()
     }
 }
 
@@ -345,7 +463,7 @@ impl<'a> Contact<'a> {
     }
 
     fn param(&self, name: &str) -> Option<&'a str> {
-        self.addr().and_then(|a| a.params.get(name).flatten())
+        self.addr().and_then(|a| a.params.get_token(name).flatten())
     }
 
     /// The `expires` parameter in seconds.
@@ -411,14 +529,14 @@ impl<'a> CSeq<'a> {
     pub fn parse(s: &'a str) -> Result<Self, DecodeError> {
         let bad = DecodeError::bad("CSeq");
         let s = trim(s);
-        let split = s.find([' ', '\t', '\r', '\n']).ok_or(bad)?;
+        let split = find_ws(s).ok_or(bad)?;
         let (num, method) = s.split_at_checked(split).ok_or(bad)?;
         let seq = parse_u32(num, "CSeq").map_err(|_| bad)?;
         if seq >= 1 << 31 {
             return Err(bad);
         }
         let method = trim(method);
-        if method.is_empty() || method.contains([' ', '\t']) {
+        if method.is_empty() || method.bytes().any(|b| b == b' ' || b == b'\t') {
             return Err(bad);
         }
         Ok(CSeq {
@@ -450,21 +568,18 @@ impl Qop {
 
 fn scheme_and_params(s: &str) -> Result<(&str, &str), DecodeError> {
     let s = trim(s);
-    let split = s.find([' ', '\t', '\r', '\n']).unwrap_or(s.len());
+    let split = find_ws(s).unwrap_or(s.len());
     let (scheme, rest) = s
         .split_at_checked(split)
         .ok_or(DecodeError::bad("auth-scheme"))?;
-    if scheme.is_empty() || scheme.contains(['=', ',']) {
+    if scheme.is_empty() || scheme.bytes().any(|b| b == b'=' || b == b',') {
         return Err(DecodeError::bad("auth-scheme"));
     }
     Ok((scheme, rest))
 }
 
 fn auth_params(rest: &str) -> impl Iterator<Item = (&str, &str)> {
-    split_top(rest, b',').filter_map(|p| {
-        let (n, v) = trim(p).split_byte(b'=')?;
-        Some((trim(n), unquote(trim(v))))
-    })
+    params(rest, b',').filter_map(|(n, v)| Some((n, v?)))
 }
 
 /// A `WWW-Authenticate` / `Proxy-Authenticate` challenge (RFC 7616 §3.3,
@@ -502,20 +617,15 @@ impl<'a> Challenge<'a> {
         };
         for (n, v) in auth_params(rest) {
             let eq = |x: &str| n.eq_ignore_ascii_case(x);
-            if eq("realm") {
-                c.realm = Some(v);
-            } else if eq("nonce") {
-                c.nonce = Some(v);
-            } else if eq("opaque") {
-                c.opaque = Some(v);
-            } else if eq("algorithm") {
-                c.algorithm = Some(v);
-            } else if eq("qop") {
-                c.qop = Some(v);
-            } else if eq("stale") {
-                c.stale = v.eq_ignore_ascii_case("true");
-            } else if eq("domain") {
-                c.domain = Some(v);
+            match n.len() {
+                5 if eq("realm") => c.realm = Some(v),
+                5 if eq("nonce") => c.nonce = Some(v),
+                5 if eq("stale") => c.stale = v.eq_ignore_ascii_case("true"),
+                6 if eq("opaque") => c.opaque = Some(v),
+                6 if eq("domain") => c.domain = Some(v),
+                9 if eq("algorithm") => c.algorithm = Some(v),
+                3 if eq("qop") => c.qop = Some(v),
+                _ => {}
             }
         }
         Ok(c)
@@ -577,31 +687,66 @@ impl<'a> Credentials<'a> {
         };
         for (n, v) in auth_params(rest) {
             let eq = |x: &str| n.eq_ignore_ascii_case(x);
-            if eq("username") {
-                c.username = Some(v);
-            } else if eq("realm") {
-                c.realm = Some(v);
-            } else if eq("nonce") {
-                c.nonce = Some(v);
-            } else if eq("uri") {
-                c.uri = Some(v);
-            } else if eq("response") {
-                c.response = Some(v);
-            } else if eq("algorithm") {
-                c.algorithm = Some(v);
-            } else if eq("cnonce") {
-                c.cnonce = Some(v);
-            } else if eq("opaque") {
-                c.opaque = Some(v);
-            } else if eq("qop") {
-                c.qop = Some(v);
-            } else if eq("nc") {
-                if v.len() != 8 || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return Err(DecodeError::bad("nc"));
+            match n.len() {
+                8 if eq("username") => c.username = Some(v),
+                8 if eq("response") => c.response = Some(v),
+                5 if eq("realm") => c.realm = Some(v),
+                5 if eq("nonce") => c.nonce = Some(v),
+                3 if eq("uri") => c.uri = Some(v),
+                9 if eq("algorithm") => c.algorithm = Some(v),
+                6 if eq("cnonce") => c.cnonce = Some(v),
+                6 if eq("opaque") => c.opaque = Some(v),
+                3 if eq("qop") => c.qop = Some(v),
+                2 if eq("nc") => {
+                    if v.len() != 8 || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
+                        return Err(DecodeError::bad("nc"));
+                    }
+                    c.nc = Some(u32::from_str_radix(v, 16).map_err(|_| DecodeError::bad("nc"))?);
                 }
-                c.nc = Some(u32::from_str_radix(v, 16).map_err(|_| DecodeError::bad("nc"))?);
+                _ => {}
             }
         }
         Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn via_parameters_follow_a_replaced_list() {
+        let mut v =
+            super::Via::parse("SIP/2.0/UDP h;rport=5;BRANCH=a;branch=b;received=1.2.3.4").unwrap();
+        assert_eq!(v.branch(), Some("a"));
+        assert_eq!(v.rport(), Ok(Some(Some(5))));
+        assert_eq!(v.received(), Some("1.2.3.4"));
+        v.params = super::Params::new("branch=z;rport");
+        assert_eq!(v.branch(), Some("z"));
+        assert_eq!(v.rport(), Ok(Some(None)));
+        assert_eq!(v.received(), None);
+        let w = super::Via::parse("SIP/2.0/UDP h;branch=z;rport").unwrap();
+        assert_eq!(w, v);
+        assert!(!std::format!("{w:?}").contains("seen"));
+    }
+
+    #[test]
+    fn parse_u16_is_str_parse() {
+        for s in [
+            "",
+            "+",
+            "0",
+            "+0",
+            "5060",
+            "+5060",
+            "65535",
+            "65536",
+            "99999999999",
+            "-1",
+            "1a",
+            " 1",
+            "00080",
+            "++1",
+        ] {
+            assert_eq!(super::parse_u16(s), s.parse::<u16>().ok(), "{s:?}");
+        }
     }
 }

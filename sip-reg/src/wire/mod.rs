@@ -98,48 +98,48 @@ impl<'a> HeaderName<'a> {
     #[must_use]
     pub fn from_name(name: &'a str) -> Self {
         let b = name.as_bytes();
-        let eq = |s: &str| b.eq_ignore_ascii_case(s.as_bytes());
-        match b.len() {
-            1 => match b.first().map(u8::to_ascii_lowercase) {
-                Some(b'v') => Self::Via,
-                Some(b'f') => Self::From,
-                Some(b't') => Self::To,
-                Some(b'i') => Self::CallId,
-                Some(b'm') => Self::Contact,
-                Some(b'l') => Self::ContentLength,
-                Some(b'c') => Self::ContentType,
-                Some(b'k') => Self::Supported,
-                _ => Self::Other(name),
-            },
-            2 if eq("To") => Self::To,
-            3 if eq("Via") => Self::Via,
-            4 if eq("From") => Self::From,
-            4 if eq("CSeq") => Self::CSeq,
-            4 if eq("Date") => Self::Date,
-            4 if eq("Path") => Self::Path,
-            5 if eq("Allow") => Self::Allow,
-            5 if eq("Route") => Self::Route,
-            6 if eq("Server") => Self::Server,
-            7 if eq("Call-ID") => Self::CallId,
-            7 if eq("Contact") => Self::Contact,
-            7 if eq("Expires") => Self::Expires,
-            7 if eq("Require") => Self::Require,
-            9 if eq("Supported") => Self::Supported,
-            10 if eq("User-Agent") => Self::UserAgent,
-            10 if eq("Flow-Timer") => Self::FlowTimer,
-            11 if eq("Min-Expires") => Self::MinExpires,
-            11 if eq("Retry-After") => Self::RetryAfter,
-            12 if eq("Max-Forwards") => Self::MaxForwards,
-            12 if eq("Content-Type") => Self::ContentType,
-            12 if eq("Record-Route") => Self::RecordRoute,
-            13 if eq("Authorization") => Self::Authorization,
-            13 if eq("Service-Route") => Self::ServiceRoute,
-            14 if eq("Content-Length") => Self::ContentLength,
-            16 if eq("WWW-Authenticate") => Self::WwwAuthenticate,
-            18 if eq("Proxy-Authenticate") => Self::ProxyAuthenticate,
-            19 if eq("Proxy-Authorization") => Self::ProxyAuthorization,
+        match known_id(b) {
+            // `known_id` expects token bytes; CR is the one non-token byte it
+            // could take for `-`.
+            Some(i) if !b.contains(&b'\r') => {
+                KNOWN_NAMES.get(i).copied().unwrap_or(Self::Other(name))
+            }
             _ => Self::Other(name),
         }
+    }
+
+    /// Position in [`KNOWN_NAMES`], `None` for [`HeaderName::Other`].
+    fn index(&self) -> Option<usize> {
+        Some(match self {
+            Self::Via => 0,
+            Self::From => 1,
+            Self::To => 2,
+            Self::CallId => 3,
+            Self::CSeq => 4,
+            Self::Contact => 5,
+            Self::Expires => 6,
+            Self::MinExpires => 7,
+            Self::RetryAfter => 8,
+            Self::WwwAuthenticate => 9,
+            Self::ProxyAuthenticate => 10,
+            Self::Authorization => 11,
+            Self::ProxyAuthorization => 12,
+            Self::UserAgent => 13,
+            Self::Server => 14,
+            Self::ContentLength => 15,
+            Self::ContentType => 16,
+            Self::MaxForwards => 17,
+            Self::Supported => 18,
+            Self::Require => 19,
+            Self::Allow => 20,
+            Self::Date => 21,
+            Self::Route => 22,
+            Self::RecordRoute => 23,
+            Self::Path => 24,
+            Self::ServiceRoute => 25,
+            Self::FlowTimer => 26,
+            Self::Other(_) => return None,
+        })
     }
 
     /// The canonical long name.
@@ -195,6 +195,92 @@ impl<'a> HeaderName<'a> {
     }
 }
 
+/// The known names, in [`HeaderName::index`] order.
+const KNOWN_NAMES: [HeaderName<'static>; KNOWN] = [
+    HeaderName::Via,
+    HeaderName::From,
+    HeaderName::To,
+    HeaderName::CallId,
+    HeaderName::CSeq,
+    HeaderName::Contact,
+    HeaderName::Expires,
+    HeaderName::MinExpires,
+    HeaderName::RetryAfter,
+    HeaderName::WwwAuthenticate,
+    HeaderName::ProxyAuthenticate,
+    HeaderName::Authorization,
+    HeaderName::ProxyAuthorization,
+    HeaderName::UserAgent,
+    HeaderName::Server,
+    HeaderName::ContentLength,
+    HeaderName::ContentType,
+    HeaderName::MaxForwards,
+    HeaderName::Supported,
+    HeaderName::Require,
+    HeaderName::Allow,
+    HeaderName::Date,
+    HeaderName::Route,
+    HeaderName::RecordRoute,
+    HeaderName::Path,
+    HeaderName::ServiceRoute,
+    HeaderName::FlowTimer,
+];
+
+/// How many names [`HeaderName`] knows besides `Other`.
+const KNOWN: usize = 27;
+
+/// Case-insensitive equality of a token (already checked to hold only
+/// token bytes) with a lowercase name: OR-ing 0x20 folds letters and maps no
+/// other token byte onto a letter, `-` or digit.
+fn token_eq(name: &[u8], lower: &[u8]) -> bool {
+    name.len() == lower.len() && name.iter().zip(lower).all(|(a, b)| a | 0x20 == *b)
+}
+
+/// The [`KNOWN_NAMES`] index of a header name, compact forms included.
+fn known_id(b: &[u8]) -> Option<usize> {
+    let first = b.first()? | 0x20;
+    let is = |lower: &[u8]| token_eq(b, lower);
+    let id = match (b.len(), first) {
+        (1, b'v') => 0,
+        (1, b'f') => 1,
+        (1, b't') => 2,
+        (1, b'i') => 3,
+        (1, b'm') => 5,
+        (1, b'l') => 15,
+        (1, b'c') => 16,
+        (1, b'k') => 18,
+        (2, b't') if is(b"to") => 2,
+        (3, b'v') if is(b"via") => 0,
+        (4, b'f') if is(b"from") => 1,
+        (4, b'c') if is(b"cseq") => 4,
+        (4, b'd') if is(b"date") => 21,
+        (4, b'p') if is(b"path") => 24,
+        (5, b'a') if is(b"allow") => 20,
+        (5, b'r') if is(b"route") => 22,
+        (6, b's') if is(b"server") => 14,
+        (7, b'c') if is(b"call-id") => 3,
+        (7, b'c') if is(b"contact") => 5,
+        (7, b'e') if is(b"expires") => 6,
+        (7, b'r') if is(b"require") => 19,
+        (9, b's') if is(b"supported") => 18,
+        (10, b'u') if is(b"user-agent") => 13,
+        (10, b'f') if is(b"flow-timer") => 26,
+        (11, b'm') if is(b"min-expires") => 7,
+        (11, b'r') if is(b"retry-after") => 8,
+        (12, b'm') if is(b"max-forwards") => 17,
+        (12, b'c') if is(b"content-type") => 16,
+        (12, b'r') if is(b"record-route") => 23,
+        (13, b'a') if is(b"authorization") => 11,
+        (13, b's') if is(b"service-route") => 25,
+        (14, b'c') if is(b"content-length") => 15,
+        (16, b'w') if is(b"www-authenticate") => 9,
+        (18, b'p') if is(b"proxy-authenticate") => 10,
+        (19, b'p') if is(b"proxy-authorization") => 12,
+        _ => return None,
+    };
+    Some(id)
+}
+
 /// One header field: its resolved name and its raw value (leading and
 /// trailing whitespace removed; folded lines keep their inner CRLF).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,11 +290,6 @@ pub struct Header<'a> {
     /// Raw value.
     pub value: &'a str,
 }
-
-const EMPTY_HEADER: Header<'static> = Header {
-    name: HeaderName::Other(""),
-    value: "",
-};
 
 /// A request method (RFC 3261 §7.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -280,22 +361,160 @@ pub enum StartLine<'a> {
 }
 
 /// One parsed SIP message borrowing from its input.
-#[derive(Clone, Copy, PartialEq, Eq)]
+///
+/// Holds the header section as text plus, for each name [`HeaderName`]
+/// knows, where its first value is and where a second field of that name
+/// starts; anything else is found by reading the header section again.
+#[derive(Clone, Copy)]
 pub struct Message<'a> {
     start: StartLine<'a>,
-    headers: [Header<'a>; MAX_HEADERS],
-    count: usize,
+    /// The header fields, from the first field to the end of the last one.
+    head: &'a str,
     body: &'a [u8],
     len: usize,
+    count: usize,
+    /// Bit `i`: a field with the name `KNOWN_NAMES[i]` is present.
+    present: u32,
+    slots: [Slot; KNOWN],
 }
+
+/// Where the fields of one known name are, as offsets into the header
+/// section (which is at most [`MAX_MESSAGE`] bytes).
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    /// Value of the first field.
+    start: u16,
+    end: u16,
+    /// Start of the second field with this name, 0 when there is none.
+    more: u16,
+}
+
+impl PartialEq for Message<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.start == other.start
+            && self.count == other.count
+            && self.headers().eq(other.headers())
+            && self.body == other.body
+            && self.len == other.len
+    }
+}
+
+impl Eq for Message<'_> {}
 
 impl core::fmt::Debug for Message<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Message")
             .field("start", &self.start)
-            .field("headers", &self.headers())
+            .field("headers", &DebugHeaders(self.headers()))
             .field("body_len", &self.body.len())
             .finish()
+    }
+}
+
+struct DebugHeaders<'a>(Headers<'a>);
+
+impl core::fmt::Debug for DebugHeaders<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries(self.0.clone()).finish()
+    }
+}
+
+/// The header fields of a [`Message`] in message order (see
+/// [`Message::headers`]).
+#[derive(Debug, Clone)]
+pub struct Headers<'a> {
+    head: &'a str,
+    pos: usize,
+    left: usize,
+}
+
+impl<'a> Iterator for Headers<'a> {
+    type Item = Header<'a>;
+
+    fn next(&mut self) -> Option<Header<'a>> {
+        if self.left == 0 {
+            return None;
+        }
+        let (name, value, next) = field_at(self.head, self.pos)?;
+        self.pos = next;
+        self.left -= 1;
+        Some(Header {
+            name: HeaderName::from_name(name),
+            value,
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for Headers<'_> {}
+
+/// Reads the field starting at `pos` of a header section that
+/// [`Message::parse`] accepted: (name, trimmed value, start of the next field).
+fn field_at(head: &str, pos: usize) -> Option<(&str, &str, usize)> {
+    let b = head.as_bytes();
+    let rest = b.get(pos..)?;
+    let colon = memchr(b':', rest)?;
+    let end = pos + field_len(rest).unwrap_or(rest.len());
+    let name = head.get(pos..pos + colon)?;
+    let name_len = name
+        .bytes()
+        .rposition(|c| !matches!(c, b' ' | b'\t'))
+        .map_or(0, |i| i + 1);
+    let value = head.get(pos + colon + 1..end).unwrap_or_default();
+    Some((name.get(..name_len)?, trim(value), end))
+}
+
+/// Length of the logical field at the start of `b` (its lines up to and
+/// including the last LF; continuation lines start with SP or HT), or `None`
+/// when a line has no LF: `Err` carries the start of that line.
+fn field_len(b: &[u8]) -> Result<usize, usize> {
+    let mut end = 0;
+    loop {
+        let Some(nl) = memchr(b'\n', b.get(end..).unwrap_or_default()) else {
+            return Err(end);
+        };
+        end += nl + 1;
+        match b.get(end) {
+            Some(b' ' | b'\t') => continue,
+            _ => return Ok(end),
+        }
+    }
+}
+
+/// The values of the fields with one name, in order (see
+/// [`Message::header_values`]).
+struct Values<'a> {
+    first: Option<&'a str>,
+    head: &'a str,
+    /// Where to read on; `head.len()` when done.
+    pos: usize,
+    name: HeaderName<'a>,
+}
+
+impl<'a> Iterator for Values<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if let Some(v) = self.first.take() {
+            return Some(v);
+        }
+        while self.pos < self.head.len() {
+            let (name, value, next) = field_at(self.head, self.pos)?;
+            self.pos = next;
+            let hit = match self.name {
+                HeaderName::Other(want) => {
+                    known_id(name.as_bytes()).is_none() && name.eq_ignore_ascii_case(want)
+                }
+                known => known_id(name.as_bytes()) == known.index(),
+            };
+            if hit {
+                return Some(value);
+            }
+        }
+        None
     }
 }
 
@@ -344,8 +563,11 @@ fn parse_start(line: &str) -> Result<StartLine<'_>, DecodeError> {
         }
         return Ok(StartLine::Response { code, reason });
     }
-    let mut it = line.splitn(3, ' ');
-    let (Some(method), Some(uri), Some(version)) = (it.next(), it.next(), it.next()) else {
+    // `splitn(3, ' ')`: method, URI, and the rest as the version.
+    let Some((method, rest)) = line.split_byte(b' ') else {
+        return Err(bad);
+    };
+    let Some((uri, version)) = rest.split_byte(b' ') else {
         return Err(bad);
     };
     if method.is_empty() || !method.bytes().all(is_token_byte) || uri.is_empty() {
@@ -363,13 +585,184 @@ fn parse_start(line: &str) -> Result<StartLine<'_>, DecodeError> {
     })
 }
 
+/// [`KNOWN_NAMES`] index of `Content-Length`.
+const CONTENT_LENGTH: usize = 15;
+
+/// Checks one logical field (`name: value` with its line ends) and returns
+/// the known name's index and the trimmed value's range, or the name of the
+/// element in error.
+fn read_field(field: &[u8]) -> Result<(Option<usize>, usize, usize), &'static str> {
+    let (id, name_end) = match known_prefix(field) {
+        Some((id, len)) => (Some(id), len),
+        None => {
+            let end = field
+                .iter()
+                .position(|&b| !is_token_byte(b))
+                .unwrap_or(field.len());
+            (known_id(field.get(..end).unwrap_or_default()), end)
+        }
+    };
+    let mut colon = name_end;
+    while let Some(b' ' | b'\t') = field.get(colon) {
+        colon += 1;
+    }
+    if name_end == 0 || field.get(colon) != Some(&b':') {
+        return Err(if memchr(b':', field).is_some() {
+            "header-name"
+        } else {
+            "header"
+        });
+    }
+    let ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    let value = field.get(colon + 1..).unwrap_or_default();
+    let lead = value.iter().position(|b| !ws(b)).unwrap_or(value.len());
+    let trail = value.iter().rposition(|b| !ws(b)).map_or(lead, |i| i + 1);
+    Ok((id, colon + 1 + lead, colon + 1 + trail))
+}
+
+/// A known long name as little-endian words for [`known_prefix`]: its first
+/// 8 bytes and its last 8 (overlapping; unused when shorter), with the bits
+/// that fold ASCII letters to lower case and the bytes that count.
+struct Pattern {
+    id: u8,
+    len: u8,
+    word: [u64; 2],
+    fold: [u64; 2],
+    care: [u64; 2],
+}
+
+const fn pattern(name: &[u8], id: u8) -> Pattern {
+    let n = name.len();
+    let mut p = Pattern {
+        id,
+        len: n as u8,
+        word: [0; 2],
+        fold: [0; 2],
+        care: [0; 2],
+    };
+    let mut half = 0;
+    while half < 2 {
+        let base = if half == 0 { 0 } else { n.saturating_sub(8) };
+        let mut i = 0;
+        while i < 8 && base + i < n && (half == 0 || n > 8) {
+            let b = name[base + i];
+            p.word[half] |= (b as u64) << (8 * i);
+            p.care[half] |= 0xff << (8 * i);
+            if b.is_ascii_lowercase() {
+                p.fold[half] |= 0x20 << (8 * i);
+            }
+            i += 1;
+        }
+        half += 1;
+    }
+    p
+}
+
+/// The long names by their first letter.
+const BY_FIRST: [&[Pattern]; 26] = {
+    const NONE: &[Pattern] = &[];
+    let mut t = [NONE; 26];
+    t[0] = &[pattern(b"authorization", 11), pattern(b"allow", 20)];
+    t[2] = &[
+        pattern(b"call-id", 3),
+        pattern(b"cseq", 4),
+        pattern(b"contact", 5),
+        pattern(b"content-length", 15),
+        pattern(b"content-type", 16),
+    ];
+    t[3] = &[pattern(b"date", 21)];
+    t[4] = &[pattern(b"expires", 6)];
+    t[5] = &[pattern(b"from", 1), pattern(b"flow-timer", 26)];
+    t[12] = &[pattern(b"max-forwards", 17), pattern(b"min-expires", 7)];
+    t[15] = &[
+        pattern(b"proxy-authenticate", 10),
+        pattern(b"proxy-authorization", 12),
+        pattern(b"path", 24),
+    ];
+    t[17] = &[
+        pattern(b"require", 19),
+        pattern(b"route", 22),
+        pattern(b"record-route", 23),
+        pattern(b"retry-after", 8),
+    ];
+    t[18] = &[
+        pattern(b"server", 14),
+        pattern(b"supported", 18),
+        pattern(b"service-route", 25),
+    ];
+    t[19] = &[pattern(b"to", 2)];
+    t[20] = &[pattern(b"user-agent", 13)];
+    t[21] = &[pattern(b"via", 0)];
+    t[22] = &[pattern(b"www-authenticate", 9)];
+    t
+};
+
+fn word_at(b: &[u8], at: usize) -> Option<u64> {
+    let w: [u8; 8] = b.get(at..at + 8)?.try_into().ok()?;
+    Some(u64::from_le_bytes(w))
+}
+
+/// Recognises a known name (compact forms included) at the start of a field
+/// when a `:`, SP or HT follows it: its [`KNOWN_NAMES`] index and length.
+/// `None` means "read the name byte by byte" (unknown, malformed, or a field
+/// shorter than 8 bytes).
+fn known_prefix(field: &[u8]) -> Option<(usize, usize)> {
+    let first = field.first()? | 0x20;
+    let letter = first.checked_sub(b'a').filter(|&i| i < 26)?;
+    let delimits = |i: usize| matches!(field.get(i), Some(b':' | b' ' | b'\t'));
+    if delimits(1) {
+        let id = match first {
+            b'v' => 0,
+            b'f' => 1,
+            b't' => 2,
+            b'i' => 3,
+            b'm' => 5,
+            b'l' => 15,
+            b'c' => 16,
+            b'k' => 18,
+            _ => return None,
+        };
+        return Some((id, 1));
+    }
+    let head = word_at(field, 0)?;
+    for p in BY_FIRST.get(usize::from(letter))?.iter() {
+        let len = usize::from(p.len);
+        if (head | p.fold[0]) & p.care[0] != p.word[0] {
+            continue;
+        }
+        if len > 8 {
+            let Some(tail) = word_at(field, len - 8) else {
+                continue;
+            };
+            if tail | p.fold[1] != p.word[1] {
+                continue;
+            }
+        }
+        if delimits(len) {
+            return Some((usize::from(p.id), len));
+        }
+    }
+    None
+}
+
+/// A decimal number of 1 to 10 digits that fits a `u32`.
+fn parse_digits(s: &[u8]) -> Option<u32> {
+    if s.is_empty() || s.len() > 10 {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &b in s {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(b - b'0');
+    }
+    u32::try_from(n).ok()
+}
+
 /// Parses a decimal number of at most 10 digits into a `u32`.
 pub(crate) fn parse_u32(s: &str, field: &'static str) -> Result<u32, DecodeError> {
-    let s = trim(s);
-    if s.is_empty() || s.len() > 10 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(DecodeError::bad(field));
-    }
-    s.parse().map_err(|_| DecodeError::bad(field))
+    parse_digits(trim(s).as_bytes()).ok_or(DecodeError::bad(field))
 }
 
 impl<'a> Message<'a> {
@@ -393,7 +786,7 @@ impl<'a> Message<'a> {
                 max: MAX_MESSAGE,
             });
         }
-        let (first, mut pos) = line_at(buf, 0).ok_or(DecodeError::Truncated {
+        let (first, head_start) = line_at(buf, 0).ok_or(DecodeError::Truncated {
             offset: 0,
             needed: 1,
         })?;
@@ -401,90 +794,72 @@ impl<'a> Message<'a> {
             offset: e.valid_up_to(),
         })?;
         let start = parse_start(first)?;
-        let mut msg = Message {
-            start,
-            headers: [EMPTY_HEADER; MAX_HEADERS],
-            count: 0,
-            body: &[],
-            len: 0,
-        };
-        // Find the end of the header section, then validate it as UTF-8 once.
-        let head_start = pos;
-        let head_end;
-        loop {
-            let Some((line, next)) = line_at(buf, pos) else {
-                return Err(DecodeError::Truncated {
-                    offset: pos,
-                    needed: 1,
-                });
-            };
-            if line.is_empty() {
-                head_end = next;
-                break;
+        // One pass over the fields. The first syntax error is kept until the
+        // end of the header section is known and the section is valid UTF-8,
+        // which are reported first.
+        let mut error = None;
+        let mut count = 0usize;
+        let mut present = 0u32;
+        let mut slots = [Slot::default(); KNOWN];
+        let mut content_length: Option<usize> = None;
+        let mut pos = head_start;
+        let head_end = loop {
+            let rest = buf.get(pos..).unwrap_or_default();
+            match rest {
+                [b'\n', ..] => break pos + 1,
+                [b'\r', b'\n', ..] => break pos + 2,
+                _ => {}
             }
-            pos = next;
-        }
+            let len = field_len(rest).map_err(|line| DecodeError::Truncated {
+                offset: pos + line,
+                needed: 1,
+            })?;
+            let field = rest.get(..len).unwrap_or_default();
+            if error.is_none() {
+                let rel = pos - head_start;
+                match read_field(field) {
+                    Ok((id, v_start, v_end)) => {
+                        if id == Some(CONTENT_LENGTH) {
+                            let v = field.get(v_start..v_end).unwrap_or_default();
+                            match parse_digits(v) {
+                                Some(n) => content_length = Some(n as usize),
+                                None => {
+                                    error = Some(DecodeError::Inconsistent {
+                                        offset: pos,
+                                        field: "Content-Length",
+                                    })
+                                }
+                            }
+                        }
+                        if count == MAX_HEADERS {
+                            error =
+                                error.or(Some(DecodeError::TooManyHeaders { max: MAX_HEADERS }));
+                        }
+                        count += 1;
+                        if let Some(slot) = id.and_then(|id| slots.get_mut(id).map(|s| (id, s))) {
+                            let (id, slot) = slot;
+                            // Offsets within the header section fit in u16: the
+                            // message is at most MAX_MESSAGE bytes.
+                            if present & (1 << id) == 0 {
+                                present |= 1 << id;
+                                slot.start = (rel + v_start) as u16;
+                                slot.end = (rel + v_end) as u16;
+                            } else if slot.more == 0 {
+                                slot.more = rel as u16;
+                            }
+                        }
+                    }
+                    Err(field) => error = Some(DecodeError::Inconsistent { offset: pos, field }),
+                }
+            }
+            pos += len;
+        };
         let head_bytes = buf.get(head_start..pos).unwrap_or_default();
         let head = core::str::from_utf8(head_bytes).map_err(|e| DecodeError::NotUtf8 {
             offset: head_start + e.valid_up_to(),
         })?;
-        let mut content_length: Option<usize> = None;
-        let mut rest = head;
-        let mut offset = head_start;
-        while !rest.is_empty() {
-            // One logical header: a line plus its continuation lines.
-            let bytes = rest.as_bytes();
-            let mut end = 0;
-            loop {
-                let Some(nl) = memchr(b'\n', bytes.get(end..).unwrap_or_default()) else {
-                    end = bytes.len();
-                    break;
-                };
-                end += nl + 1;
-                match bytes.get(end) {
-                    Some(b' ' | b'\t') => continue,
-                    _ => break,
-                }
-            }
-            let (field, tail) = rest.split_at_checked(end).unwrap_or((rest, ""));
-            let Some((name, value)) = field.split_byte(b':') else {
-                return Err(DecodeError::Inconsistent {
-                    offset,
-                    field: "header",
-                });
-            };
-            let name_len = name
-                .bytes()
-                .rposition(|b| !matches!(b, b' ' | b'\t'))
-                .map_or(0, |i| i + 1);
-            let name = name.get(..name_len).unwrap_or_default();
-            if name.is_empty() || !name.bytes().all(is_token_byte) {
-                return Err(DecodeError::Inconsistent {
-                    offset,
-                    field: "header-name",
-                });
-            }
-            let header = Header {
-                name: HeaderName::from_name(name),
-                value: trim(value),
-            };
-            if header.name == HeaderName::ContentLength {
-                let n = parse_u32(header.value, "Content-Length").map_err(|_| {
-                    DecodeError::Inconsistent {
-                        offset,
-                        field: "Content-Length",
-                    }
-                })?;
-                content_length = Some(n as usize);
-            }
-            let slot = msg
-                .headers
-                .get_mut(msg.count)
-                .ok_or(DecodeError::TooManyHeaders { max: MAX_HEADERS })?;
-            *slot = header;
-            msg.count += 1;
-            offset += end;
-            rest = tail;
+        if let Some(e) = error {
+            return Err(e);
         }
         let avail = buf.get(head_end..).unwrap_or_default();
         let body_len = match content_length {
@@ -497,9 +872,15 @@ impl<'a> Message<'a> {
             Some(n) => n,
             None => avail.len(),
         };
-        msg.body = avail.get(..body_len).unwrap_or_default();
-        msg.len = head_end + body_len;
-        Ok(msg)
+        Ok(Message {
+            start,
+            head,
+            body: avail.get(..body_len).unwrap_or_default(),
+            len: head_end + body_len,
+            count,
+            present,
+            slots,
+        })
     }
 
     /// The start line.
@@ -537,8 +918,12 @@ impl<'a> Message<'a> {
 
     /// Every header field in message order.
     #[must_use]
-    pub fn headers(&self) -> &[Header<'a>] {
-        self.headers.get(..self.count).unwrap_or_default()
+    pub fn headers(&self) -> Headers<'a> {
+        Headers {
+            head: self.head,
+            pos: 0,
+            left: self.count,
+        }
     }
 
     /// The body (exactly `Content-Length` bytes when present).
@@ -561,24 +946,42 @@ impl<'a> Message<'a> {
 
     /// Raw values of every field with this name, in order.
     pub fn header_values(&self, name: HeaderName<'a>) -> impl Iterator<Item = &'a str> + '_ {
-        let other = match name {
-            HeaderName::Other(s) => Some(s),
-            _ => None,
+        let done = self.head.len();
+        let (first, pos) = match name.index() {
+            Some(id) => match self.slots.get(id) {
+                Some(s) if self.present & (1 << id) != 0 => (
+                    self.head.get(usize::from(s.start)..usize::from(s.end)),
+                    if s.more == 0 {
+                        done
+                    } else {
+                        usize::from(s.more)
+                    },
+                ),
+                _ => (None, done),
+            },
+            None => (None, 0),
         };
-        self.headers()
-            .iter()
-            .filter(move |h| match (other, h.name) {
-                (Some(want), HeaderName::Other(got)) => want.eq_ignore_ascii_case(got),
-                (Some(_), _) => false,
-                (None, n) => n == name,
-            })
-            .map(|h| h.value)
+        Values {
+            first,
+            head: self.head,
+            pos,
+            name,
+        }
     }
 
     /// The raw value of the first field with this name.
     #[must_use]
     pub fn header(&self, name: HeaderName<'a>) -> Option<&'a str> {
-        self.header_values(name).next()
+        match name.index() {
+            Some(id) => {
+                let s = self.slots.get(id)?;
+                if self.present & (1 << id) == 0 {
+                    return None;
+                }
+                self.head.get(usize::from(s.start)..usize::from(s.end))
+            }
+            None => self.header_values(name).next(),
+        }
     }
 
     /// Every comma-separated element of every field with this name
@@ -607,6 +1010,14 @@ impl<'a> Message<'a> {
         self.vias()
             .next()
             .unwrap_or(Err(DecodeError::Missing { field: "Via" }))
+    }
+
+    /// Whether [`Message::top_via`] would succeed, without reading the
+    /// Via parameters.
+    pub(crate) fn top_via_is_valid(&self) -> bool {
+        self.list_values(HeaderName::Via)
+            .next()
+            .is_some_and(Via::is_valid)
     }
 
     /// The From header.
@@ -656,7 +1067,9 @@ impl<'a> Message<'a> {
     ) -> Option<Result<u32, DecodeError>> {
         self.header(name).map(|v| {
             // Retry-After may carry a comment and parameters after the number.
-            let v = memchr::memchr2(b';', b'(', v.as_bytes())
+            let v = v
+                .bytes()
+                .position(|b| b == b';' || b == b'(')
                 .and_then(|i| v.get(..i))
                 .unwrap_or(v);
             parse_u32(v, field)
@@ -840,4 +1253,55 @@ pub fn next_frame(buf: &[u8], max: usize) -> Result<Frame, DecodeError> {
         });
     }
     Ok(Frame::Message(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_prefix_agrees_with_known_id() {
+        let mut names: std::vec::Vec<std::string::String> = KNOWN_NAMES
+            .iter()
+            .map(|n| std::string::String::from(n.as_str()))
+            .collect();
+        names.extend(
+            [
+                "v", "f", "t", "i", "m", "l", "c", "k", "x", "Vias", "Contacts", "CallXID",
+            ]
+            .map(Into::into),
+        );
+        for name in names {
+            for case in [
+                name.to_ascii_lowercase(),
+                name.to_ascii_uppercase(),
+                name.clone(),
+            ] {
+                for tail in [
+                    ": value\r\n",
+                    " : v\r\n",
+                    "\t:v\r\n",
+                    "x: v\r\n",
+                    "-: v\r\n",
+                    "\r: v\r\n",
+                    ":\r\n",
+                ] {
+                    let field = std::format!("{case}{tail}");
+                    let b = field.as_bytes();
+                    let slow = known_id(case.as_bytes());
+                    if let Some((id, len)) = known_prefix(b) {
+                        assert_eq!((Some(id), len), (slow, case.len()), "{field:?}");
+                    } else if b.len() >= 8 && matches!(b.get(case.len()), Some(b':' | b' ' | b'\t'))
+                    {
+                        assert_eq!(slow, None, "{field:?}");
+                    }
+                }
+                // CR where the name has '-' is not the name.
+                let cr = case.replace('-', "\r");
+                if cr != case {
+                    assert_eq!(known_prefix(std::format!("{cr}: v\r\n").as_bytes()), None);
+                }
+            }
+        }
+    }
 }

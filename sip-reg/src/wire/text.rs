@@ -2,6 +2,7 @@
 
 /// Trims SP, HT, CR and LF (folded values keep their inner line breaks, which
 /// count as whitespace everywhere, RFC 3261 §7.3.1).
+#[inline]
 pub(crate) fn trim(s: &str) -> &str {
     let b = s.as_bytes();
     let ws = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
@@ -11,7 +12,8 @@ pub(crate) fn trim(s: &str) -> &str {
     s.get(start..end).unwrap_or_default()
 }
 
-/// `str::split_once` for one ASCII byte, by `memchr`.
+/// `str::split_once` for one ASCII byte. A plain byte scan: the strings are
+/// short and the byte is usually near their start.
 pub(crate) trait SplitByte {
     /// Splits at the first `c`, which is not part of either half.
     fn split_byte(&self, c: u8) -> Option<(&str, &str)>;
@@ -19,7 +21,7 @@ pub(crate) trait SplitByte {
 
 impl SplitByte for str {
     fn split_byte(&self, c: u8) -> Option<(&str, &str)> {
-        let i = memchr::memchr(c, self.as_bytes())?;
+        let i = find_byte(self.as_bytes(), c)?;
         Some((self.get(..i)?, self.get(i + 1..)?))
     }
 }
@@ -40,6 +42,10 @@ impl<'a> Iterator for SplitTop<'a> {
     fn next(&mut self) -> Option<&'a str> {
         let s = self.rest?;
         let bytes = s.as_bytes();
+        if memchr::memchr(self.sep, bytes).is_none() {
+            self.rest = None;
+            return Some(s);
+        }
         let mut quoted = false;
         let mut angle = false;
         let mut i = 0;
@@ -75,6 +81,307 @@ impl<'a> Iterator for SplitTop<'a> {
     }
 }
 
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// High bit set in each byte of `x` equal to `c`: exact for the lowest such
+/// byte (a borrow can only mark bytes above a real match).
+fn eq_bytes(x: u64, c: u8) -> u64 {
+    let y = x ^ (LO * u64::from(c));
+    y.wrapping_sub(LO) & !y & HI
+}
+
+/// Eight bytes at `at` as a little-endian word.
+fn word(b: &[u8], at: usize) -> Option<u64> {
+    let w: [u8; 8] = b.get(at..at + 8)?.try_into().ok()?;
+    Some(u64::from_le_bytes(w))
+}
+
+/// Index of the first byte of `b` for which `hits` marks a byte (see
+/// [`eq_bytes`]), eight bytes at a time; `b.len()` when there is none.
+fn find_word(b: &[u8], hits: impl Fn(u64) -> u64) -> usize {
+    let mut i = 0;
+    while let Some(x) = word(b, i) {
+        let m = hits(x);
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    if i == b.len() {
+        return i;
+    }
+    // The last word again, overlapping the bytes already seen.
+    let Some(last) = b.len().checked_sub(8) else {
+        // Shorter than one word: pad with bytes that match nothing here.
+        let mut w = [0x41u8; 8];
+        for (d, s) in w.iter_mut().zip(b) {
+            *d = *s;
+        }
+        let m = hits(u64::from_le_bytes(w)) & ((1u64 << (8 * b.len())) - 1);
+        return if m == 0 {
+            b.len()
+        } else {
+            (m.trailing_zeros() / 8) as usize
+        };
+    };
+    let seen = i - last;
+    let m = word(b, last).map_or(0, &hits) & (!0u64 << (8 * seen));
+    if m == 0 {
+        b.len()
+    } else {
+        last + (m.trailing_zeros() / 8) as usize
+    }
+}
+
+/// Index of the first byte that ends an unquoted parameter value: `sep`, a
+/// control byte or SP (whitespace included), `"` or `<`.
+#[inline]
+fn find_value_end(b: &[u8], sep: u8) -> usize {
+    find_word(b, |x| {
+        // Bytes below 0x21: x - 0x21 borrows into the high bit.
+        let low = x.wrapping_sub(LO * 0x21) & !x & HI;
+        low | eq_bytes(x, sep) | eq_bytes(x, b'"') | eq_bytes(x, b'<')
+    })
+}
+
+/// Index of the first `c` in `b`, eight bytes at a time without a call:
+/// cheaper than `memchr` on the short strings of a SIP header.
+pub(crate) fn find_byte(b: &[u8], c: u8) -> Option<usize> {
+    let i = find_word(b, |x| eq_bytes(x, c));
+    (i < b.len()).then_some(i)
+}
+
+/// Index of the first `"` or `\\`.
+#[inline]
+fn find_quote_end(b: &[u8]) -> usize {
+    find_word(b, |x| eq_bytes(x, b'"') | eq_bytes(x, b'\\'))
+}
+
+/// Index of the first SP, HT, CR or LF.
+pub(crate) fn find_ws(s: &str) -> Option<usize> {
+    s.bytes().position(is_ws)
+}
+
+/// Whitespace [`trim`] removes.
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// The pieces of a `sep`-separated parameter list, as [`split_top`] splits
+/// it, each trimmed, empty ones skipped, split at its first `=` into a
+/// trimmed name and a trimmed, [`unquote`]d value (`None` without `=`).
+///
+/// Pieces of the usual shape (`token [= token-ish | "quoted"]`) are read in
+/// one pass over their bytes; anything else is split as `split_top` does.
+pub(crate) fn params(s: &str, sep: u8) -> ParamScan<'_> {
+    ParamScan { s, pos: 0, sep }
+}
+
+/// Iterator of [`params`].
+pub(crate) struct ParamScan<'a> {
+    s: &'a str,
+    pos: usize,
+    sep: u8,
+}
+
+impl<'a> ParamScan<'a> {
+    /// Index of the first non-whitespace byte at or after `i`.
+    fn skip_ws(&self, mut i: usize) -> usize {
+        while self.s.as_bytes().get(i).copied().is_some_and(is_ws) {
+            i += 1;
+        }
+        i
+    }
+
+    /// Where a piece that ends at `i` (after trailing whitespace) lets the
+    /// next one start, or `None` when something else follows.
+    fn piece_end(&self, i: usize) -> Option<usize> {
+        let i = self.skip_ws(i);
+        match self.s.as_bytes().get(i) {
+            None => Some(i),
+            Some(&b) if b == self.sep => Some(i + 1),
+            Some(_) => None,
+        }
+    }
+
+    /// The usual shape, starting at the non-blank byte `i`: `sep` is `;`
+    /// or `,` (any other separator takes the general path).
+    fn fast(&self, i: usize) -> Option<((&'a str, Option<&'a str>), usize)> {
+        if self.sep != b';' && self.sep != b',' {
+            return None;
+        }
+        let b = self.s.as_bytes();
+        let tail = b.get(i..)?;
+        let j = i + tail
+            .iter()
+            .position(|&c| !super::is_token_byte(c))
+            .unwrap_or(tail.len());
+        if j == i {
+            return None;
+        }
+        let name = self.s.get(i..j)?;
+        let k = self.skip_ws(j);
+        if b.get(k) != Some(&b'=') {
+            return Some(((name, None), self.piece_end(k)?));
+        }
+        let k = self.skip_ws(k + 1);
+        if b.get(k) == Some(&b'"') {
+            let mut q = k + 1;
+            loop {
+                q += find_quote_end(b.get(q..)?);
+                match b.get(q) {
+                    Some(b'"') => break,
+                    Some(_) => q += 2,
+                    None => return None,
+                }
+            }
+            let value = self.s.get(k + 1..q)?;
+            Some(((name, Some(value)), self.piece_end(q + 1)?))
+        } else {
+            let e = k + find_value_end(b.get(k..)?, self.sep);
+            let value = self.s.get(k..e)?;
+            Some(((name, Some(value)), self.piece_end(e)?))
+        }
+    }
+}
+
+impl<'a> Iterator for ParamScan<'a> {
+    type Item = (&'a str, Option<&'a str>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let i = self.skip_ws(self.pos);
+            let &b = self.s.as_bytes().get(i)?;
+            if b == self.sep {
+                self.pos = i + 1;
+                continue;
+            }
+            if let Some((item, next)) = self.fast(i) {
+                self.pos = next;
+                return Some(item);
+            }
+            let rest = self.s.get(i..)?;
+            let mut split = split_top(rest, self.sep);
+            let piece = split.next()?;
+            self.pos = match split.rest {
+                Some(_) => i + piece.len() + 1,
+                None => self.s.len(),
+            };
+            let piece = trim(piece);
+            return Some(match piece.split_byte(b'=') {
+                Some((n, v)) => (trim(n), Some(unquote(trim(v)))),
+                None => (piece, None),
+            });
+        }
+    }
+}
+
+/// Whether `s` is a non-empty run of token bytes.
+pub(crate) fn is_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(super::is_token_byte)
+}
+
+/// A piece [`lookup`] does not read itself.
+pub(crate) struct Unusual;
+
+/// The first piece of a `;` or `,` list named `name` (ASCII
+/// case-insensitive), read as [`params`] reads it: `Ok(None)` absent,
+/// `Ok(Some(None))` a flag, `Ok(Some(Some(v)))` a value. Compares names while
+/// scanning and skips the other pieces without splitting them.
+///
+/// `name` must be made of token bytes (see [`is_token`]).
+///
+/// # Errors
+/// [`Unusual`] when `name` is empty or a piece before the match is not of
+/// the usual shape: then read with [`params`].
+pub(crate) fn lookup<'a>(
+    s: &'a str,
+    sep: u8,
+    name: &str,
+) -> Result<Option<Option<&'a str>>, Unusual> {
+    let want = name.as_bytes();
+    if want.is_empty() {
+        return Err(Unusual);
+    }
+    if sep != b';' && sep != b',' {
+        return Err(Unusual);
+    }
+    let b = s.as_bytes();
+    let skip_ws = |mut i: usize| {
+        while b.get(i).copied().is_some_and(is_ws) {
+            i += 1;
+        }
+        i
+    };
+    let mut i = 0;
+    loop {
+        while let Some(&c) = b.get(i) {
+            if c != sep && !is_ws(c) {
+                break;
+            }
+            i += 1;
+        }
+        let rest = b.get(i..).unwrap_or_default();
+        if rest.is_empty() {
+            return Ok(None);
+        }
+        let tok = rest
+            .iter()
+            .position(|&c| !super::is_token_byte(c))
+            .unwrap_or(rest.len());
+        if tok == 0 {
+            return Err(Unusual);
+        }
+        // Both are token bytes, where OR-ing 0x20 folds exactly the letters.
+        let hit = tok == want.len()
+            && rest
+                .iter()
+                .zip(want)
+                .fold(0, |acc, (a, b)| acc | ((a ^ b) & !0x20))
+                == 0;
+        let k = skip_ws(i + tok);
+        match b.get(k) {
+            None => return Ok(hit.then_some(None)),
+            Some(&c) if c == sep => {
+                if hit {
+                    return Ok(Some(None));
+                }
+                i = k + 1;
+                continue;
+            }
+            Some(b'=') => {}
+            Some(_) => return Err(Unusual),
+        }
+        let k = skip_ws(k + 1);
+        let (value, after) = if b.get(k) == Some(&b'"') {
+            let mut q = k + 1;
+            loop {
+                q += find_quote_end(b.get(q..).unwrap_or_default());
+                match b.get(q) {
+                    Some(b'"') => break,
+                    Some(_) => q += 2,
+                    None => return Err(Unusual),
+                }
+            }
+            (s.get(k + 1..q), q + 1)
+        } else {
+            let e = k + find_value_end(b.get(k..).unwrap_or_default(), sep);
+            (s.get(k..e), e)
+        };
+        let a = skip_ws(after);
+        match b.get(a) {
+            None => {}
+            Some(&c) if c == sep => {}
+            Some(_) => return Err(Unusual),
+        }
+        if hit {
+            return Ok(Some(Some(value.ok_or(Unusual)?)));
+        }
+        i = a + 1;
+    }
+}
+
 /// Removes one pair of surrounding double quotes, if present.
 pub(crate) fn unquote(s: &str) -> &str {
     s.strip_prefix('"')
@@ -85,6 +392,95 @@ pub(crate) fn unquote(s: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_scans_match_byte_scans() {
+        let mut rng = dialtone_core::Rng::new(3);
+        let alphabet = b"ab;,\"<\\ \t\r\n\x01\x7f\x80\xffZ=";
+        for _ in 0..20_000 {
+            let len = rng.range_u64(0, 40) as usize;
+            let b: std::vec::Vec<u8> = (0..len)
+                .map(|_| alphabet[rng.range_u64(0, alphabet.len() as u64) as usize])
+                .collect();
+            for sep in [b';', b','] {
+                let want = b
+                    .iter()
+                    .position(|&c| c <= b' ' || c == sep || c == b'"' || c == b'<')
+                    .unwrap_or(b.len());
+                assert_eq!(find_value_end(&b, sep), want, "{b:?}");
+            }
+            let want = b
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\')
+                .unwrap_or(b.len());
+            assert_eq!(find_quote_end(&b), want, "{b:?}");
+        }
+    }
+
+    #[test]
+    fn params_match_the_split_reading() {
+        let slow = |s: &str,
+                    sep: u8|
+         -> std::vec::Vec<(std::string::String, Option<std::string::String>)> {
+            split_top(s, sep)
+                .filter_map(|p| {
+                    let p = trim(p);
+                    if p.is_empty() {
+                        return None;
+                    }
+                    Some(match p.split_byte(b'=') {
+                        Some((n, v)) => (trim(n).into(), Some(unquote(trim(v)).into())),
+                        None => (p.into(), None),
+                    })
+                })
+                .collect()
+        };
+        for s in [
+            r#";branch=z9hG4bK.1;rport;received=10.0.0.1"#,
+            r#" a = "x;y\"z" ; b ;; c=<sip:a;b>;d="unterminated"#,
+            r#"+sip.instance="<urn:uuid:1>";+u.sip!x.y="S";video;e=1 2;f="a" b"#,
+            r#"username="u", realm=r ,nonce="n\"", uri=<sip:a,b>, x, ="v", nc=00000001,"#,
+            r#"a\b=1;c=""#,
+            "",
+            ";",
+            " 	",
+        ] {
+            for sep in [b';', b','] {
+                for name in [
+                    "a",
+                    "b",
+                    "C",
+                    "d",
+                    "e",
+                    "f",
+                    "nc",
+                    "username",
+                    "x",
+                    "+sip.instance",
+                    "video",
+                ] {
+                    let want = slow(s, sep)
+                        .into_iter()
+                        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                        .map(|(_, v)| v);
+                    if !is_token(name) {
+                        continue;
+                    }
+                    if let Ok(got) = lookup(s, sep, name) {
+                        assert_eq!(
+                            got.map(|v| v.map(std::string::String::from)),
+                            want,
+                            "{s:?} {name}"
+                        );
+                    }
+                }
+                let fast: std::vec::Vec<_> = params(s, sep)
+                    .map(|(n, v)| (n.into(), v.map(std::string::String::from)))
+                    .collect();
+                assert_eq!(fast, slow(s, sep), "{s:?} {sep}");
+            }
+        }
+    }
 
     #[test]
     fn split_respects_quotes_and_angles() {
