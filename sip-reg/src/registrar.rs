@@ -4,7 +4,11 @@
 //!
 //! Bindings live in a `HashMap` keyed by address-of-record (`user@host`,
 //! lowercase); expiry runs from a heap so `handle_timeout` costs
-//! O(expired · log n). Nonces are stateless (issue time plus a keyed hash of
+//! O(expired · log n). A refresh leaves the binding's earlier heap entry
+//! behind (it is skipped when it falls due); when stale entries outnumber the
+//! live bindings the heap is rebuilt from the bindings, so its size stays
+//! within twice the number of bindings (plus a small constant) however fast
+//! phones refresh. Nonces are stateless (issue time plus a keyed hash of
 //! it); only nonces that authenticated a request are remembered, with their
 //! highest nonce count, until they expire.
 
@@ -374,6 +378,8 @@ pub struct Registrar<S: AccountStore = MemoryAccounts> {
     secret: String,
     aors: HashMap<String, Vec<Binding>>,
     heap: BinaryHeap<Reverse<(Instant, String)>>,
+    /// Heap size that triggers a rebuild from the live bindings.
+    heap_compact_at: usize,
     nonces: HashMap<String, u32>,
     next_nonce_sweep: Instant,
     abuse: HashMap<String, Abuse>,
@@ -383,6 +389,9 @@ pub struct Registrar<S: AccountStore = MemoryAccounts> {
     counters: Counters,
     emit_events: bool,
 }
+
+/// Stale heap entries tolerated beyond twice the live bindings.
+const HEAP_SLACK: usize = 64;
 
 enum Verdict {
     Ok,
@@ -404,6 +413,7 @@ impl<S: AccountStore> Registrar<S> {
             secret,
             aors: HashMap::new(),
             heap: BinaryHeap::new(),
+            heap_compact_at: HEAP_SLACK,
             nonces: HashMap::new(),
             next_nonce_sweep: now + Duration::from_secs(60),
             abuse: HashMap::new(),
@@ -601,6 +611,30 @@ impl<S: AccountStore> Registrar<S> {
                 self.heap.push(Reverse((b.deadline(), aor.clone())));
             }
         }
+        self.compact_heap();
+    }
+
+    /// Rebuilds the expiry heap from the live bindings once stale entries
+    /// (left behind by refreshes) make it more than twice their number.
+    fn compact_heap(&mut self) {
+        if self.heap.len() <= self.heap_compact_at {
+            return;
+        }
+        let mut entries = core::mem::take(&mut self.heap).into_vec();
+        entries.clear();
+        for (aor, list) in &self.aors {
+            for b in list {
+                entries.push(Reverse((b.deadline(), aor.clone())));
+            }
+        }
+        self.heap = BinaryHeap::from(entries);
+        self.heap_compact_at = self.heap.len().saturating_mul(2).saturating_add(HEAP_SLACK);
+    }
+
+    /// Entries in the expiry heap (live bindings plus stale entries that
+    /// refreshes left behind; at most twice the bindings plus a constant).
+    pub fn expiry_entries(&self) -> usize {
+        self.heap.len()
     }
 
     fn forbid(
@@ -1034,6 +1068,7 @@ impl<S: AccountStore> Registrar<S> {
         } else {
             self.aors.insert(aor.to_string(), list);
         }
+        self.compact_heap();
         for e in changes {
             self.push_event(e);
         }

@@ -512,3 +512,61 @@ fn scales_to_100k_aors() {
     reg.handle_timeout(Instant::from_secs(3700));
     assert_eq!(reg.aor_count(), 0);
 }
+
+#[test]
+fn refreshes_do_not_grow_the_expiry_heap_and_expiry_still_fires() {
+    let mut reg = registrar(Config::default());
+    let contact = "Contact: <sip:1001@10.0.0.5:5060>\r\n";
+    let (r, mut nonce) = register_ok(&mut reg, Instant::ZERO, "1001", "secret", "c1", 1, contact);
+    assert_eq!(r.code, 200);
+    let from = Peer::Udp(SRC.parse().unwrap());
+    // 5,000 refreshes, one every 4 s (under the abuse limit of 20 a minute),
+    // each leaving its earlier heap entry behind.
+    let (mut now, mut nc, mut cseq) = (Instant::ZERO, 1u32, 2u32);
+    for i in 0..5_000u64 {
+        now = Instant::from_secs(4 * i + 1);
+        nc += 1;
+        cseq += 1;
+        let auth = authorization("1001", "secret", &nonce, nc);
+        let mut r = send(
+            &mut reg,
+            now,
+            from,
+            &request("1001", "c1", cseq, contact, Some(auth)),
+        )
+        .unwrap();
+        if r.code == 401 {
+            // The nonce aged out: answer the fresh challenge.
+            nonce = r
+                .msg()
+                .challenges(false)
+                .next()
+                .unwrap()
+                .unwrap()
+                .nonce
+                .unwrap()
+                .to_string();
+            (nc, cseq) = (1, cseq + 1);
+            let auth = authorization("1001", "secret", &nonce, nc);
+            r = send(
+                &mut reg,
+                now,
+                from,
+                &request("1001", "c1", cseq, contact, Some(auth)),
+            )
+            .unwrap();
+        }
+        assert_eq!(r.code, 200, "{}", r.text);
+        assert!(
+            reg.expiry_entries() <= 2 + 64 + 1,
+            "heap grew to {} entries for one binding",
+            reg.expiry_entries()
+        );
+    }
+    assert_eq!(reg.bindings("1001@example.com", now).count(), 1);
+    // The binding still expires on time (default 3600 s after the last refresh).
+    reg.handle_timeout(now + std::time::Duration::from_secs(3599));
+    assert_eq!(reg.aor_count(), 1);
+    reg.handle_timeout(now + std::time::Duration::from_secs(3601));
+    assert_eq!(reg.aor_count(), 0);
+}
