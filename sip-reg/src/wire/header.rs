@@ -195,10 +195,13 @@ impl<'a> Seen<'a> {
             ..Seen::default()
         };
         for (name, value) in super::text::params(params, b';') {
-            let slot = match name.len() {
-                6 if name.eq_ignore_ascii_case("branch") => &mut seen.branch,
-                8 if name.eq_ignore_ascii_case("received") => &mut seen.received,
-                5 if name.eq_ignore_ascii_case("rport") => &mut seen.rport,
+            const BRANCH: u64 = key(b"branch");
+            const RECEIVED: u64 = key(b"received");
+            const RPORT: u64 = key(b"rport");
+            let slot = match name_key(name) {
+                BRANCH => &mut seen.branch,
+                RECEIVED => &mut seen.received,
+                RPORT => &mut seen.rport,
                 _ => continue,
             };
             if slot.is_none() {
@@ -566,6 +569,54 @@ impl Qop {
     }
 }
 
+/// A name of at most 8 letters, lowercase, as a little-endian word (unused
+/// bytes zero), to compare with [`name_key`].
+const fn key(name: &[u8]) -> u64 {
+    let mut w = 0u64;
+    let mut i = 0;
+    while i < name.len() {
+        w |= (name[i] as u64) << (8 * i);
+        i += 1;
+    }
+    w
+}
+
+/// What [`name_key`] returns for `algorithm` (9 bytes), which no name of at
+/// most 8 bytes maps to (their low byte is 0 or at least 0x20).
+const ALGORITHM: u64 = 1;
+
+/// A parameter name as a word that equals [`key`] of an all-letter
+/// lowercase name exactly when the two are equal ignoring ASCII case: each
+/// byte OR 0x20 (which maps only that letter's two cases onto a lowercase
+/// letter, and no byte onto 0), or [`ALGORITHM`]; 0 for other longer names.
+fn name_key(n: &str) -> u64 {
+    let b = n.as_bytes();
+    let head = match b {
+        [head @ .., m] if b.len() == 9 && m | 0x20 == b'm' => head,
+        _ if b.len() <= 8 => b,
+        _ => return 0,
+    };
+    let n = head.len();
+    let w = if n >= 4 {
+        // Two overlapping 4-byte loads; the shared bytes are the same.
+        let lo = head
+            .first_chunk::<4>()
+            .map_or(0, |c| u32::from_le_bytes(*c));
+        let hi = head.last_chunk::<4>().map_or(0, |c| u32::from_le_bytes(*c));
+        u64::from(lo) | u64::from(hi) << (8 * (n - 4))
+    } else {
+        head.iter().rev().fold(0u64, |w, &c| w << 8 | u64::from(c))
+    };
+    let fold = 0x2020_2020_2020_2020u64
+        .checked_shr(8 * (8 - n) as u32)
+        .unwrap_or(0);
+    let w = w | fold;
+    if b.len() == 9 {
+        return if w == key(b"algorith") { ALGORITHM } else { 0 };
+    }
+    w
+}
+
 fn scheme_and_params(s: &str) -> Result<(&str, &str), DecodeError> {
     let s = trim(s);
     let split = find_ws(s).unwrap_or(s.len());
@@ -616,15 +667,20 @@ impl<'a> Challenge<'a> {
             ..Challenge::default()
         };
         for (n, v) in auth_params(rest) {
-            let eq = |x: &str| n.eq_ignore_ascii_case(x);
-            match n.len() {
-                5 if eq("realm") => c.realm = Some(v),
-                5 if eq("nonce") => c.nonce = Some(v),
-                5 if eq("stale") => c.stale = v.eq_ignore_ascii_case("true"),
-                6 if eq("opaque") => c.opaque = Some(v),
-                6 if eq("domain") => c.domain = Some(v),
-                9 if eq("algorithm") => c.algorithm = Some(v),
-                3 if eq("qop") => c.qop = Some(v),
+            const REALM: u64 = key(b"realm");
+            const NONCE: u64 = key(b"nonce");
+            const STALE: u64 = key(b"stale");
+            const OPAQUE: u64 = key(b"opaque");
+            const DOMAIN: u64 = key(b"domain");
+            const QOP: u64 = key(b"qop");
+            match name_key(n) {
+                REALM => c.realm = Some(v),
+                NONCE => c.nonce = Some(v),
+                STALE => c.stale = v.eq_ignore_ascii_case("true"),
+                OPAQUE => c.opaque = Some(v),
+                DOMAIN => c.domain = Some(v),
+                ALGORITHM => c.algorithm = Some(v),
+                QOP => c.qop = Some(v),
                 _ => {}
             }
         }
@@ -686,18 +742,26 @@ impl<'a> Credentials<'a> {
             ..Credentials::default()
         };
         for (n, v) in auth_params(rest) {
-            let eq = |x: &str| n.eq_ignore_ascii_case(x);
-            match n.len() {
-                8 if eq("username") => c.username = Some(v),
-                8 if eq("response") => c.response = Some(v),
-                5 if eq("realm") => c.realm = Some(v),
-                5 if eq("nonce") => c.nonce = Some(v),
-                3 if eq("uri") => c.uri = Some(v),
-                9 if eq("algorithm") => c.algorithm = Some(v),
-                6 if eq("cnonce") => c.cnonce = Some(v),
-                6 if eq("opaque") => c.opaque = Some(v),
-                3 if eq("qop") => c.qop = Some(v),
-                2 if eq("nc") => {
+            const USERNAME: u64 = key(b"username");
+            const RESPONSE: u64 = key(b"response");
+            const REALM: u64 = key(b"realm");
+            const NONCE: u64 = key(b"nonce");
+            const URI: u64 = key(b"uri");
+            const CNONCE: u64 = key(b"cnonce");
+            const OPAQUE: u64 = key(b"opaque");
+            const QOP: u64 = key(b"qop");
+            const NC: u64 = key(b"nc");
+            match name_key(n) {
+                USERNAME => c.username = Some(v),
+                RESPONSE => c.response = Some(v),
+                REALM => c.realm = Some(v),
+                NONCE => c.nonce = Some(v),
+                URI => c.uri = Some(v),
+                ALGORITHM => c.algorithm = Some(v),
+                CNONCE => c.cnonce = Some(v),
+                OPAQUE => c.opaque = Some(v),
+                QOP => c.qop = Some(v),
+                NC => {
                     if v.len() != 8 || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
                         return Err(DecodeError::bad("nc"));
                     }
