@@ -1,6 +1,8 @@
 //! Typed, borrowed views of the header values registration needs.
 
-use super::text::{find_byte, find_ws, is_token, lookup, params, trim, unquote, SplitByte};
+use super::text::{
+    find_byte, find_value_end, find_ws, is_token, lookup, params, trim, unquote, SplitByte,
+};
 use super::{parse_u32, Method};
 use crate::error::DecodeError;
 
@@ -262,11 +264,12 @@ impl<'a> Via<'a> {
     fn split(s: &'a str) -> Result<(&'a str, &'a str, Option<u16>, &'a str), DecodeError> {
         let bad = DecodeError::bad("Via");
         let s = trim(s);
-        let rest = match s.get(..8) {
+        // `SIP` in any case (OR 0x20 folds exactly the letters' cases).
+        const SIP: u64 = u64::from_le_bytes(*b"sip/2.0/");
+        const FOLD: u64 = u64::from_le_bytes(*b"   \0\0\0\0\0");
+        let rest = match s.as_bytes().first_chunk::<8>() {
             // The usual spelling, without blanks around the slashes.
-            Some(p) if p.eq_ignore_ascii_case("SIP/2.0/") && p.ends_with("/2.0/") => {
-                s.get(8..).unwrap_or_default()
-            }
+            Some(p) if u64::from_le_bytes(*p) | FOLD == SIP => s.get(8..).unwrap_or_default(),
             _ => {
                 let (proto, rest) = s.split_byte(b'/').ok_or(bad)?;
                 let (version, rest) = rest.split_byte(b'/').ok_or(bad)?;
@@ -430,6 +433,16 @@ impl<'a> NameAddr<'a> {
     /// The `tag` parameter.
     #[must_use]
     pub fn tag(&self) -> Option<&'a str> {
+        // The usual spelling, `;tag=value` first, without the general scan.
+        let raw = self.params.as_str();
+        if let [b';', t, a, g, b'=', value @ ..] = raw.as_bytes() {
+            if [t | 0x20, a | 0x20, g | 0x20] == *b"tag" {
+                let end = find_value_end(value, b';');
+                if matches!(value.get(end), None | Some(b';')) {
+                    return raw.get(5..5 + end);
+                }
+            }
+        }
         self.params.get_token("tag").flatten()
     }
 }

@@ -113,12 +113,18 @@ fn find_word(b: &[u8], hits: impl Fn(u64) -> u64) -> usize {
     }
     // The last word again, overlapping the bytes already seen.
     let Some(last) = b.len().checked_sub(8) else {
-        // Shorter than one word: pad with bytes that match nothing here.
-        let mut w = [0x41u8; 8];
-        for (d, s) in w.iter_mut().zip(b) {
-            *d = *s;
-        }
-        let m = hits(u64::from_le_bytes(w)) & ((1u64 << (8 * b.len())) - 1);
+        // Shorter than one word: zero above the bytes, whose hits are
+        // masked off (they cannot mark a byte below them).
+        let n = b.len();
+        let w = match (b.first_chunk::<4>(), b.last_chunk::<4>()) {
+            // Two overlapping loads; the shared bytes are the same.
+            (Some(lo), Some(hi)) => {
+                u64::from(u32::from_le_bytes(*lo))
+                    | u64::from(u32::from_le_bytes(*hi)) << (8 * (n - 4))
+            }
+            _ => b.iter().rev().fold(0u64, |w, &c| w << 8 | u64::from(c)),
+        };
+        let m = hits(w) & ((1u64 << (8 * n)) - 1);
         return if m == 0 {
             b.len()
         } else {
@@ -137,7 +143,7 @@ fn find_word(b: &[u8], hits: impl Fn(u64) -> u64) -> usize {
 /// Index of the first byte that ends an unquoted parameter value: `sep`, a
 /// control byte or SP (whitespace included), `"` or `<`.
 #[inline]
-fn find_value_end(b: &[u8], sep: u8) -> usize {
+pub(crate) fn find_value_end(b: &[u8], sep: u8) -> usize {
     find_word(b, |x| {
         // Bytes below 0x21: x - 0x21 borrows into the high bit.
         let low = x.wrapping_sub(LO * 0x21) & !x & HI;
