@@ -1,7 +1,8 @@
 //! Typed, borrowed views of the header values registration needs.
 
 use super::text::{
-    find_byte, find_value_end, find_ws, is_token, lookup, params, trim, unquote, SplitByte,
+    find_byte, find_value_end, find_ws, is_token, lookup, params, scan_usual, trim, unquote,
+    SplitByte,
 };
 use super::{parse_u32, Method};
 use crate::error::DecodeError;
@@ -196,24 +197,36 @@ impl<'a> Seen<'a> {
             raw: params,
             ..Seen::default()
         };
+        if scan_usual(params, b';', |name, value| seen.note(name, value)).is_ok() {
+            return seen;
+        }
+        let mut seen = Seen {
+            raw: params,
+            ..Seen::default()
+        };
         for (name, value) in super::text::params(params, b';') {
-            const BRANCH: u64 = key(b"branch");
-            const RECEIVED: u64 = key(b"received");
-            const RPORT: u64 = key(b"rport");
-            let slot = match name_key(name) {
-                BRANCH => &mut seen.branch,
-                RECEIVED => &mut seen.received,
-                RPORT => &mut seen.rport,
-                _ => continue,
-            };
-            if slot.is_none() {
-                *slot = Some(value);
-            }
+            seen.note(name, value);
             if seen.branch.is_some() && seen.received.is_some() && seen.rport.is_some() {
                 break;
             }
         }
         seen
+    }
+
+    /// Keeps the first `branch`, `received` and `rport`.
+    fn note(&mut self, name: &str, value: Option<&'a str>) {
+        const BRANCH: u64 = key(b"branch");
+        const RECEIVED: u64 = key(b"received");
+        const RPORT: u64 = key(b"rport");
+        let slot = match name_key(name) {
+            BRANCH => &mut self.branch,
+            RECEIVED => &mut self.received,
+            RPORT => &mut self.rport,
+            _ => return,
+        };
+        if slot.is_none() {
+            *slot = Some(value);
+        }
     }
 }
 
@@ -679,25 +692,41 @@ impl<'a> Challenge<'a> {
             scheme,
             ..Challenge::default()
         };
-        for (n, v) in auth_params(rest) {
-            const REALM: u64 = key(b"realm");
-            const NONCE: u64 = key(b"nonce");
-            const STALE: u64 = key(b"stale");
-            const OPAQUE: u64 = key(b"opaque");
-            const DOMAIN: u64 = key(b"domain");
-            const QOP: u64 = key(b"qop");
-            match name_key(n) {
-                REALM => c.realm = Some(v),
-                NONCE => c.nonce = Some(v),
-                STALE => c.stale = v.eq_ignore_ascii_case("true"),
-                OPAQUE => c.opaque = Some(v),
-                DOMAIN => c.domain = Some(v),
-                ALGORITHM => c.algorithm = Some(v),
-                QOP => c.qop = Some(v),
-                _ => {}
+        let fast = scan_usual(rest, b',', |n, v| {
+            if let Some(v) = v {
+                c.set(n, v);
+            }
+        });
+        if fast.is_err() {
+            c = Challenge {
+                scheme,
+                ..Challenge::default()
+            };
+            for (n, v) in auth_params(rest) {
+                c.set(n, v);
             }
         }
         Ok(c)
+    }
+
+    /// Takes one auth-param (the last of a name wins).
+    fn set(&mut self, n: &str, v: &'a str) {
+        const REALM: u64 = key(b"realm");
+        const NONCE: u64 = key(b"nonce");
+        const STALE: u64 = key(b"stale");
+        const OPAQUE: u64 = key(b"opaque");
+        const DOMAIN: u64 = key(b"domain");
+        const QOP: u64 = key(b"qop");
+        match name_key(n) {
+            REALM => self.realm = Some(v),
+            NONCE => self.nonce = Some(v),
+            STALE => self.stale = v.eq_ignore_ascii_case("true"),
+            OPAQUE => self.opaque = Some(v),
+            DOMAIN => self.domain = Some(v),
+            ALGORITHM => self.algorithm = Some(v),
+            QOP => self.qop = Some(v),
+            _ => {}
+        }
     }
 
     /// Whether the scheme is `Digest`.
@@ -754,36 +783,59 @@ impl<'a> Credentials<'a> {
             scheme,
             ..Credentials::default()
         };
-        for (n, v) in auth_params(rest) {
-            const USERNAME: u64 = key(b"username");
-            const RESPONSE: u64 = key(b"response");
-            const REALM: u64 = key(b"realm");
-            const NONCE: u64 = key(b"nonce");
-            const URI: u64 = key(b"uri");
-            const CNONCE: u64 = key(b"cnonce");
-            const OPAQUE: u64 = key(b"opaque");
-            const QOP: u64 = key(b"qop");
-            const NC: u64 = key(b"nc");
-            match name_key(n) {
-                USERNAME => c.username = Some(v),
-                RESPONSE => c.response = Some(v),
-                REALM => c.realm = Some(v),
-                NONCE => c.nonce = Some(v),
-                URI => c.uri = Some(v),
-                ALGORITHM => c.algorithm = Some(v),
-                CNONCE => c.cnonce = Some(v),
-                OPAQUE => c.opaque = Some(v),
-                QOP => c.qop = Some(v),
-                NC => {
-                    if v.len() != 8 || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
-                        return Err(DecodeError::bad("nc"));
-                    }
-                    c.nc = Some(u32::from_str_radix(v, 16).map_err(|_| DecodeError::bad("nc"))?);
-                }
-                _ => {}
+        let mut error = None;
+        let fast = scan_usual(rest, b',', |n, v| {
+            if let (Some(v), None) = (v, error) {
+                error = c.set(n, v).err();
+            }
+        });
+        if let Some(e) = error {
+            // Every piece before it was of the usual shape: the reading
+            // below stops at the same one.
+            return Err(e);
+        }
+        if fast.is_err() {
+            c = Credentials {
+                scheme,
+                ..Credentials::default()
+            };
+            for (n, v) in auth_params(rest) {
+                c.set(n, v)?;
             }
         }
         Ok(c)
+    }
+
+    /// Takes one auth-param (the last of a name wins).
+    fn set(&mut self, n: &str, v: &'a str) -> Result<(), DecodeError> {
+        const USERNAME: u64 = key(b"username");
+        const RESPONSE: u64 = key(b"response");
+        const REALM: u64 = key(b"realm");
+        const NONCE: u64 = key(b"nonce");
+        const URI: u64 = key(b"uri");
+        const CNONCE: u64 = key(b"cnonce");
+        const OPAQUE: u64 = key(b"opaque");
+        const QOP: u64 = key(b"qop");
+        const NC: u64 = key(b"nc");
+        match name_key(n) {
+            USERNAME => self.username = Some(v),
+            RESPONSE => self.response = Some(v),
+            REALM => self.realm = Some(v),
+            NONCE => self.nonce = Some(v),
+            URI => self.uri = Some(v),
+            ALGORITHM => self.algorithm = Some(v),
+            CNONCE => self.cnonce = Some(v),
+            OPAQUE => self.opaque = Some(v),
+            QOP => self.qop = Some(v),
+            NC => {
+                if v.len() != 8 || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(DecodeError::bad("nc"));
+                }
+                self.nc = Some(u32::from_str_radix(v, 16).map_err(|_| DecodeError::bad("nc"))?);
+            }
+            _ => {}
+        }
+        Ok(())
     }
 }
 

@@ -388,6 +388,80 @@ pub(crate) fn lookup<'a>(
     }
 }
 
+/// Reads a `;` or `,` list in one pass when every piece has the usual shape
+/// (see [`params`]), calling `visit` with each piece's name and value in
+/// order, as [`params`] yields them.
+///
+/// # Errors
+/// [`Unusual`] at the first piece of another shape (the pieces before it
+/// were visited): then read the whole list with [`params`].
+pub(crate) fn scan_usual<'a>(
+    s: &'a str,
+    sep: u8,
+    mut visit: impl FnMut(&'a str, Option<&'a str>),
+) -> Result<(), Unusual> {
+    if sep != b';' && sep != b',' {
+        return Err(Unusual);
+    }
+    let b = s.as_bytes();
+    let skip_ws = |mut i: usize| {
+        while b.get(i).copied().is_some_and(is_ws) {
+            i += 1;
+        }
+        i
+    };
+    let mut i = 0;
+    loop {
+        while let Some(&c) = b.get(i) {
+            if c != sep && !is_ws(c) {
+                break;
+            }
+            i += 1;
+        }
+        let rest = b.get(i..).unwrap_or_default();
+        if rest.is_empty() {
+            return Ok(());
+        }
+        let tok = rest
+            .iter()
+            .position(|&c| !super::is_token_byte(c))
+            .unwrap_or(rest.len());
+        if tok == 0 {
+            return Err(Unusual);
+        }
+        let name = s.get(i..i + tok).ok_or(Unusual)?;
+        let k = skip_ws(i + tok);
+        let (value, after) = if b.get(k) == Some(&b'=') {
+            let k = skip_ws(k + 1);
+            if b.get(k) == Some(&b'"') {
+                let mut q = k + 1;
+                loop {
+                    q += find_quote_end(b.get(q..).unwrap_or_default());
+                    match b.get(q) {
+                        Some(b'"') => break,
+                        Some(_) => q += 2,
+                        None => return Err(Unusual),
+                    }
+                }
+                (Some(s.get(k + 1..q).ok_or(Unusual)?), q + 1)
+            } else {
+                let e = k + find_value_end(b.get(k..).unwrap_or_default(), sep);
+                (Some(s.get(k..e).ok_or(Unusual)?), e)
+            }
+        } else {
+            (None, k)
+        };
+        let a = skip_ws(after);
+        match b.get(a) {
+            None => {}
+            Some(&c) if c == sep => {}
+            Some(_) => return Err(Unusual),
+        }
+        visit(name, value);
+        i = a + 1;
+    }
+}
+
 /// Removes one pair of surrounding double quotes, if present.
 pub(crate) fn unquote(s: &str) -> &str {
     s.strip_prefix('"')
@@ -484,6 +558,10 @@ mod tests {
                     .map(|(n, v)| (n.into(), v.map(std::string::String::from)))
                     .collect();
                 assert_eq!(fast, slow(s, sep), "{s:?} {sep}");
+                let mut usual = std::vec::Vec::new();
+                if scan_usual(s, sep, |n, v| usual.push((n.into(), v.map(Into::into)))).is_ok() {
+                    assert_eq!(usual, fast, "{s:?} {sep}");
+                }
             }
         }
     }
