@@ -560,7 +560,9 @@ impl<'a> CSeq<'a> {
         let s = trim(s);
         let split = find_ws(s).ok_or(bad)?;
         let (num, method) = s.split_at_checked(split).ok_or(bad)?;
-        let seq = parse_u32(num, "CSeq").map_err(|_| bad)?;
+        // `num` has no blanks at either end: `s` is trimmed and `num` ends
+        // at its first blank.
+        let seq = super::parse_digits(num.as_bytes()).ok_or(bad)?;
         if seq >= 1 << 31 {
             return Err(bad);
         }
@@ -643,13 +645,22 @@ fn name_key(n: &str) -> u64 {
     w
 }
 
+/// Whitespace [`trim`] removes.
+fn is_ws_byte(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
 fn scheme_and_params(s: &str) -> Result<(&str, &str), DecodeError> {
     let s = trim(s);
-    let split = find_ws(s).unwrap_or(s.len());
+    // The scheme ends at the first blank; `=` or `,` before it is an error.
+    let split = s
+        .bytes()
+        .position(|b| is_ws_byte(b) || b == b'=' || b == b',')
+        .unwrap_or(s.len());
     let (scheme, rest) = s
         .split_at_checked(split)
         .ok_or(DecodeError::bad("auth-scheme"))?;
-    if scheme.is_empty() || scheme.bytes().any(|b| b == b'=' || b == b',') {
+    if scheme.is_empty() || matches!(rest.as_bytes().first(), Some(b'=' | b',')) {
         return Err(DecodeError::bad("auth-scheme"));
     }
     Ok((scheme, rest))
