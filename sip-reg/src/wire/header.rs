@@ -383,6 +383,21 @@ impl<'a> NameAddr<'a> {
     pub fn parse(s: &'a str) -> Result<Self, DecodeError> {
         let bad = DecodeError::bad("name-addr");
         let s = trim(s);
+        if let Some(rest) = s.strip_prefix('<') {
+            // No display name: the usual From, To and Contact.
+            let gt = find_byte(rest.as_bytes(), b'>').ok_or(bad)?;
+            let (uri, params) = rest.split_at_checked(gt).ok_or(bad)?;
+            let params = trim(params.get(1..).ok_or(bad)?);
+            let uri = trim(uri);
+            if !(params.is_empty() || params.starts_with(';')) || uri.is_empty() {
+                return Err(bad);
+            }
+            return Ok(NameAddr {
+                display: None,
+                uri,
+                params: Params::new(params),
+            });
+        }
         // Find a '<' outside quotes.
         let bytes = s.as_bytes();
         let mut quoted = false;
