@@ -1460,6 +1460,27 @@ mod tests {
         );
     }
 
+    /// Fuzz finding (`fuzz/corpus/cnf_xml/repaired-pi-only.xml`): a repaired (hence rebuilt)
+    /// element holding only a PI or comment was written indented, and the indentation read
+    /// back as text: such content is now written without added whitespace.
+    #[test]
+    fn a_repaired_element_with_only_a_pi_or_comment_round_trips() {
+        for xml in [
+            "<device><o><??>",
+            "<device><o><!--c-->",
+            "<device><o><?p x?><!--c--><q><!--d--></q>",
+        ] {
+            let doc = Document::parse(xml, XmlConfig::lenient()).unwrap();
+            let out = doc.to_xml(Style::default());
+            let again = Document::parse(&out, XmlConfig::lenient()).unwrap();
+            assert_eq!(again.config, doc.config, "{out}");
+        }
+        let doc = Document::parse("<device><o><??>", XmlConfig::lenient()).unwrap();
+        assert!(doc
+            .to_xml(Style::default())
+            .contains("<device>\n  <o><??></o>\n</device>"));
+    }
+
     #[test]
     fn unmodelled_elements_are_kept_as_source_text_unless_repaired() {
         let xml = "<device><srstInfo uuid=\"{1}\">\n  <name>Disable</name>\n</srstInfo>\

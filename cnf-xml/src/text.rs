@@ -110,14 +110,23 @@ fn parse_setting(line: &str) -> Option<Setting<'_>> {
 }
 
 /// Splits text into lines without their ends; reports CRLF use and a final newline.
+///
+/// Only a `\r` before a `\n` belongs to a line end: a last line without `\n` keeps a
+/// trailing `\r`, so that writing it back loses nothing.
 fn split_lines(src: &str) -> (Vec<&str>, bool, bool) {
     let crlf = src.contains("\r\n");
     let final_newline = src.ends_with('\n');
     let body = src.strip_suffix('\n').unwrap_or(src);
     let mut lines = Vec::new();
     if !src.is_empty() {
-        for l in body.split('\n') {
-            lines.push(l.strip_suffix('\r').unwrap_or(l));
+        let mut rest = body.split('\n').peekable();
+        while let Some(l) = rest.next() {
+            let ended = rest.peek().is_some() || final_newline;
+            lines.push(if ended {
+                l.strip_suffix('\r').unwrap_or(l)
+            } else {
+                l
+            });
         }
     }
     (lines, crlf, final_newline)
@@ -281,7 +290,12 @@ impl<'a> Os79xx<'a> {
     pub fn parse(src: &'a str) -> Self {
         let (lines, crlf, _) = split_lines(src);
         Os79xx {
-            line: Cow::Borrowed(lines.first().copied().unwrap_or("")),
+            // A lone `\r` closing the file still reads as the line end here.
+            line: Cow::Borrowed(
+                lines
+                    .first()
+                    .map_or("", |l| l.strip_suffix('\r').unwrap_or(l)),
+            ),
             crlf,
         }
     }
@@ -354,6 +368,19 @@ mod tests {
         let mut out = String::new();
         cnf.write(&mut out).unwrap();
         assert_eq!(out, "\r\n# comment\r\nproxy1_address: \"10.0.0.1\"\t; the proxy\r\nproxy1_port:5060\r\nline1_name : 1001;\r\nphone_label: \"My Phone\"\r\nnat_enable=0\r\n  \r\n");
+    }
+
+    /// Fuzz finding (`fuzz/corpus/cnf_text/trailing-cr`): a last line ending in `\r` without
+    /// `\n` lost the `\r` on write, as if it were half of a CRLF line end.
+    #[test]
+    fn a_trailing_cr_without_lf_is_written_back() {
+        for src in ["\r", "a: 1\nb\r", "a: 1\r\n\r"] {
+            let cnf = SipCnf::parse(src);
+            let mut out = String::new();
+            cnf.write(&mut out).unwrap();
+            assert_eq!(out, src);
+        }
+        assert!(!Os79xx::parse("P0S3-8-12-00\r").has_padding());
     }
 
     #[test]

@@ -384,8 +384,14 @@ pub fn write_element_named<W: fmt::Write>(
         return out.raw("/>");
     }
     out.raw(">")?;
-    let mixed = e.children.iter().any(|c| matches!(c, Node::Text(_)));
-    if mixed {
+    // The reader drops whitespace as indentation only beside a child element: with text, or
+    // with nothing but comments and PIs, added whitespace would read back as text.
+    let inline = e.children.iter().any(|c| matches!(c, Node::Text(_)))
+        || !e
+            .children
+            .iter()
+            .any(|c| matches!(c, Node::Element(_) | Node::Raw(_)));
+    if inline {
         // Text is significant: no added whitespace, also inside child elements.
         let was = out.set_inline(true);
         for c in &e.children {

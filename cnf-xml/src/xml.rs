@@ -1451,6 +1451,22 @@ impl<'a> Reader<'a> {
                                     a.name.0,
                                 )?;
                             }
+                            // References in the value: only well-formed ones in strict mode.
+                            let value = b.get(a.value.0..a.value.1).unwrap_or(&[]);
+                            let mut k = 0;
+                            while let Some(rel) =
+                                memchr::memchr(b'&', value.get(k..).unwrap_or(&[]))
+                            {
+                                let amp = k + rel;
+                                k = match check_ref(value, amp) {
+                                    Ok(next) => next,
+                                    Err(kind) => {
+                                        let rep = RepairKind::LiteralAmpersand;
+                                        self.violation(kind, rep, a.value.0 + amp)?;
+                                        amp + 1
+                                    }
+                                };
+                            }
                             i = a.next;
                         }
                         Ok(None) => return self.eof_inside(lt),
@@ -1847,6 +1863,25 @@ mod tests {
         assert_eq!(
             events("<a>AT&T</a>", Config::strict()).unwrap_err(),
             "BareAmpersand 1 6 /a"
+        );
+        // Fuzz finding (`fuzz/corpus/cnf_xml/attr-bare-amp.xml`): references in attribute
+        // values were never checked, so strict mode accepted a bare `&` there.
+        assert_eq!(
+            events("<S S=\"&\"/>", Config::strict()).unwrap_err(),
+            "BareAmpersand 1 7 /"
+        );
+        assert_eq!(
+            events("<a x='&foo;'/>", Config::strict()).unwrap_err(),
+            "UnknownEntity 1 7 /"
+        );
+        assert_eq!(
+            events("<a x='&#0;'/>", Config::strict()).unwrap_err(),
+            "InvalidCharRef 1 7 /"
+        );
+        assert!(events("<a x='&amp;&#65;&lt;'/>", Config::strict()).is_ok());
+        assert_eq!(
+            events("<a x='&x'/>", Config::lenient()).unwrap(),
+            ["RLiteralAmpersand", "<a x=\"&x\"/>"]
         );
         assert_eq!(
             events("<a x='1' x='2'/>", Config::strict()).unwrap_err(),
