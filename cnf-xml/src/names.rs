@@ -529,16 +529,17 @@ pub fn request_sequence(mac: Mac, profile: BootProfile) -> RequestSequence {
             Next::Continue,
         );
     }
+    // Every generation that reads trust files asks for its CTL first.
+    if profile.trust_files && profile.generation != Generation::SipImage {
+        seq.push(
+            n(&[b"CTLSEP", m, b".tlv"]),
+            FileRole::TrustList,
+            Next::Continue,
+            Next::Continue,
+        );
+    }
     match profile.generation {
         Generation::Legacy => {
-            if profile.trust_files {
-                seq.push(
-                    n(&[b"CTLSEP", m, b".tlv"]),
-                    FileRole::TrustList,
-                    Next::Continue,
-                    Next::Continue,
-                );
-            }
             seq.push(
                 n(&[b"SEP", m, b".cnf"]),
                 FileRole::DeviceConfig(ConfigFormat::OldSccp),
@@ -553,14 +554,6 @@ pub fn request_sequence(mac: Mac, profile: BootProfile) -> RequestSequence {
             );
         }
         Generation::UniversalLoader => {
-            if profile.trust_files {
-                seq.push(
-                    n(&[b"CTLSEP", m, b".tlv"]),
-                    FileRole::TrustList,
-                    Next::Continue,
-                    Next::Continue,
-                );
-            }
             seq.push(
                 n(&[b"SEP", m, b".cnf.xml"]),
                 FileRole::DeviceConfig(ConfigFormat::Xml),
@@ -588,12 +581,6 @@ pub fn request_sequence(mac: Mac, profile: BootProfile) -> RequestSequence {
         }
         Generation::Xml => {
             if profile.trust_files {
-                seq.push(
-                    n(&[b"CTLSEP", m, b".tlv"]),
-                    FileRole::TrustList,
-                    Next::Continue,
-                    Next::Continue,
-                );
                 // A per-MAC ITL overrides ITLFile.tlv: found -> skip it.
                 let skip = seq.len + 2;
                 seq.push(

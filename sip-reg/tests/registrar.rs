@@ -68,6 +68,13 @@ fn authorization(user: &str, pw: &str, nonce: &str, nc: u32) -> String {
     )
 }
 
+/// The nonce of a 401's first challenge.
+fn nonce_of(r: &Reply) -> String {
+    let m = r.msg();
+    let c = m.challenges(false).next().unwrap().unwrap();
+    c.nonce.unwrap().to_string()
+}
+
 /// Challenge, then answer; returns the final reply and the nonce used.
 fn register_ok(
     reg: &mut Registrar,
@@ -81,15 +88,7 @@ fn register_ok(
     let from = Peer::Udp(SRC.parse().unwrap());
     let r = send(reg, now, from, &request(user, call_id, cseq, headers, None)).unwrap();
     assert_eq!(r.code, 401, "{}", r.text);
-    let nonce = r
-        .msg()
-        .challenges(false)
-        .next()
-        .unwrap()
-        .unwrap()
-        .nonce
-        .unwrap()
-        .to_string();
+    let nonce = nonce_of(&r);
     let auth = authorization(user, pw, &nonce, 1);
     let r = send(
         reg,
@@ -328,15 +327,7 @@ fn typed_forbidden_causes_and_404() {
         &request("1001", "m", 1, "", None),
     )
     .unwrap();
-    let nonce = r
-        .msg()
-        .challenges(false)
-        .next()
-        .unwrap()
-        .unwrap()
-        .nonce
-        .unwrap()
-        .to_string();
+    let nonce = nonce_of(&r);
     let r = send(
         &mut reg,
         Instant::ZERO,
@@ -537,15 +528,7 @@ fn refreshes_do_not_grow_the_expiry_heap_and_expiry_still_fires() {
         .unwrap();
         if r.code == 401 {
             // The nonce aged out: answer the fresh challenge.
-            nonce = r
-                .msg()
-                .challenges(false)
-                .next()
-                .unwrap()
-                .unwrap()
-                .nonce
-                .unwrap()
-                .to_string();
+            nonce = nonce_of(&r);
             (nc, cseq) = (1, cseq + 1);
             let auth = authorization("1001", "secret", &nonce, nc);
             r = send(
