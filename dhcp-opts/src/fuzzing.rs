@@ -58,6 +58,11 @@ pub fn decode(data: &[u8]) {
     if let Some(r) = p.relay_agent_info() {
         let _ = r.count();
     }
+    // The offsets recorded by `new_checked` give what a walk gives.
+    assert!(
+        p.options().eq(Options::of_message(data, p.overload())),
+        "index agrees with the walk"
+    );
     for o in p.options() {
         if !p.is_split(o.code) {
             let a = DhcpOption::from_single(o.code, o.data);

@@ -465,3 +465,48 @@ fn split_lists_and_names_read_across_instances() {
     assert!(matches!(&typed[1], DhcpOption::TftpServerName(v) if v.eq_bytes(b"tftp")));
     assert!(matches!(typed[2], DhcpOption::LeaseTime(86400)));
 }
+
+#[test]
+fn many_options_and_options_in_file_read_alike() {
+    // 40 distinct one-byte options in the options field: more than the
+    // offsets `new_checked` records, so iteration walks the field.
+    let mut m = vec![0u8; 240];
+    m[0] = 2;
+    m[236..240].copy_from_slice(&[99, 130, 83, 99]);
+    for c in 100..140u8 {
+        m.extend_from_slice(&[c, 1, c]);
+    }
+    m.push(255);
+    let p = Packet::new_checked(&m[..]).unwrap();
+    let codes: Vec<u8> = p.options().map(|o| o.code).collect();
+    assert_eq!(codes, (100..140).collect::<Vec<u8>>());
+    let merged: Vec<(u8, u8)> = p
+        .merged()
+        .map(|(c, v)| (c, v.as_slice().unwrap()[0]))
+        .collect();
+    assert_eq!(merged, (100..140).map(|c| (c, c)).collect::<Vec<_>>());
+    assert_eq!(p.typed().count(), 40);
+    assert_eq!(p.option(139).unwrap().as_slice(), Some(&[139u8][..]));
+    // Pads around options, option 52 = 3: options field, then file, then
+    // sname, with the field each instance sits in.
+    let mut m = vec![0u8; 240];
+    m[236..240].copy_from_slice(&[99, 130, 83, 99]);
+    m[108..116].copy_from_slice(&[0, 3, 4, 10, 0, 0, 1, 255]);
+    m[44..50].copy_from_slice(&[12, 3, b'a', b'b', b'c', 255]);
+    m.extend_from_slice(&[0, 53, 1, 5, 0, 52, 1, 3, 255]);
+    let p = Packet::new_checked(&m[..]).unwrap();
+    let got: Vec<(u8, Region)> = p.options().map(|o| (o.code, o.region)).collect();
+    assert_eq!(
+        got,
+        [
+            (53, Region::Options),
+            (52, Region::Options),
+            (3, Region::File),
+            (12, Region::Sname)
+        ]
+    );
+    let typed: Vec<u8> = p.typed().map(|o| o.code()).collect();
+    assert_eq!(typed, [53, 52, 3, 12]);
+    assert_eq!(p.routers().unwrap().first(), Some(ip("10.0.0.1")));
+    assert!(p.host_name().unwrap().eq_bytes(b"abc"));
+}

@@ -159,30 +159,30 @@ impl CodeSet {
     }
 }
 
+/// How many option instances [`Packet::new_checked`] records the offsets of;
+/// a message with more is walked again by each iteration.
+const INDEX_CAP: usize = 32;
+
 /// Walks one field's options, checking every length. `base` is the field's
-/// offset in the message (for errors). Each code sets bit `code % 64` of
-/// `seen` and counts in `count`: when the set has fewer bits than the count,
-/// a code may repeat (or two codes are 64 apart) and
-/// [`Packet::new_checked`] then looks exactly.
+/// offset in the message (for errors and the index). Each code sets bit
+/// `code % 64` of `seen` and counts in `count`: when the set has fewer bits
+/// than the count, a code may repeat (or two codes are 64 apart) and
+/// [`Packet::new_checked`] then looks exactly. Instance number `count` starts
+/// at message offset `index[count]` while it fits.
 #[inline(always)]
 fn validate_region(
     field: &[u8],
     base: usize,
     seen: &mut u64,
     count: &mut u32,
+    index: &mut [u16; INDEX_CAP],
 ) -> Result<(), DecodeError> {
     let mut bits = *seen;
     let mut n = *count;
-    // Start of the option being read; the walk stops (get fails) once `i`
-    // passes the end, so an overrun can only be the last option read.
-    let mut i = 0usize;
-    let mut last = 0usize;
-    // Code and length in one bounds check; `i` passes the end only after an
+    // Start of the option being read; `i` passes the end only after an
     // overrunning option, which is then the last one read.
-    while let Some(&[c, len]) = field
-        .get(i..i + 2)
-        .and_then(|p| <&[u8; 2]>::try_from(p).ok())
-    {
+    let mut i = 0usize;
+    while let Some(&c) = field.get(i) {
         if c.wrapping_sub(1) >= 254 {
             if c == code::END {
                 break;
@@ -190,31 +190,50 @@ fn validate_region(
             i += 1;
             continue;
         }
-        last = i;
-        i += 2 + usize::from(len);
-        bits |= 1u64 << (c & 63);
-        n += 1;
-    }
-    match field.get(i) {
-        // One byte left: END or pad end the field; a code without its length
-        // does not.
-        Some(&c) if i + 1 == field.len() && c != code::PAD && c != code::END => {
+        let Some(&len) = field.get(i + 1) else {
             return Err(DecodeError::Truncated {
                 offset: base + i,
                 needed: 1,
             });
+        };
+        if let Some(slot) = index.get_mut(n as usize) {
+            // Only read when the message is at most 64 KiB long.
+            *slot = (base + i) as u16;
         }
-        None if i > field.len() => {
-            return Err(DecodeError::Truncated {
-                offset: base + last,
-                needed: i - field.len(),
-            });
-        }
-        _ => {}
+        i += 2 + usize::from(len);
+        bits |= 1u64 << (c & 63);
+        n += 1;
+    }
+    if i > field.len() {
+        return Err(overrun(field, base, i));
     }
     *seen = bits;
     *count = n;
     Ok(())
+}
+
+/// The error for a walk of `field` that ended at `i`, past its end: the
+/// last option read overruns the field.
+#[cold]
+#[inline(never)]
+fn overrun(field: &[u8], base: usize, i: usize) -> DecodeError {
+    // Walk again to find where that option starts.
+    let mut at = 0usize;
+    let mut last = 0usize;
+    while at < i {
+        match field.get(at) {
+            Some(&code::PAD) => at += 1,
+            Some(_) => {
+                last = at;
+                at += 2 + usize::from(field.get(at + 1).copied().unwrap_or(0));
+            }
+            None => break,
+        }
+    }
+    DecodeError::Truncated {
+        offset: base + last,
+        needed: i - field.len(),
+    }
 }
 
 /// The value of the first one-byte option 52 in the options field.
@@ -256,7 +275,16 @@ pub struct Packet<T: AsRef<[u8]>> {
     /// Some code has several instances (RFC 3396); false in the usual case.
     /// Which codes is worked out again when needed.
     any_multi: bool,
+    /// Number of option instances whose offsets `index` holds, or
+    /// `NOT_INDEXED` (more than [`INDEX_CAP`] instances, or a message over
+    /// 64 KiB): iterations then walk the fields.
+    indexed: u8,
+    /// Message offset of each option instance, in RFC 3396 order.
+    index: [u16; INDEX_CAP],
 }
+
+/// [`Packet`]`::indexed` when the offsets are not recorded.
+const NOT_INDEXED: u8 = u8::MAX;
 
 impl<T: AsRef<[u8]>> Packet<T> {
     /// Checks lengths, the magic cookie and the option framing.
@@ -287,26 +315,33 @@ impl<T: AsRef<[u8]>> Packet<T> {
         }
         let mut seen = 0u64;
         let mut count = 0u32;
-        validate_region(opts, HEADER_LEN, &mut seen, &mut count)?;
+        let mut index = [0u16; INDEX_CAP];
+        validate_region(opts, HEADER_LEN, &mut seen, &mut count, &mut index)?;
         let mut overload = Overload::default();
         if seen & (1 << code::OVERLOAD) != 0 {
             overload = find_overload(opts)
                 .and_then(Overload::from_value)
                 .unwrap_or_default();
             if overload.file {
-                validate_region(&h.file, FILE_OFFSET, &mut seen, &mut count)?;
+                validate_region(&h.file, FILE_OFFSET, &mut seen, &mut count, &mut index)?;
             }
             if overload.sname {
-                validate_region(&h.sname, SNAME_OFFSET, &mut seen, &mut count)?;
+                validate_region(&h.sname, SNAME_OFFSET, &mut seen, &mut count, &mut index)?;
             }
         }
         // Fewer bits than options: a code repeats, or two are 64 apart.
         let any_multi = seen.count_ones() != count
             && repeated_codes(Options::of_message(bytes, overload)) != CodeSet::default();
+        let indexed = match u8::try_from(count) {
+            Ok(n) if usize::from(n) <= INDEX_CAP && bytes.len() <= usize::from(u16::MAX) => n,
+            _ => NOT_INDEXED,
+        };
         Ok(Packet {
             buf,
             overload,
             any_multi,
+            indexed,
+            index,
         })
     }
 
@@ -408,29 +443,64 @@ impl<T: AsRef<[u8]>> Packet<T> {
     /// Every option instance in RFC order: the options field, then `file`, then
     /// `sname` when option 52 says they carry options (RFC 3396 §5); pad and end
     /// are skipped, repeated codes are yielded once per instance.
+    #[inline]
     pub fn options(&self) -> Options<'_> {
-        let h = self.header();
+        let msg = self.buf.as_ref();
+        if let Some(idx) = self.index.get(..usize::from(self.indexed)) {
+            return Options {
+                cur: &[],
+                hdr: None,
+                region: Region::Options,
+                file: false,
+                sname: false,
+                idx: idx.iter(),
+                msg,
+            };
+        }
         Options {
             cur: self.options_field(),
-            hdr: Some(h),
+            hdr: Some(self.header()),
             region: Region::Options,
             file: self.overload.file,
             sname: self.overload.sname,
+            idx: [].iter(),
+            msg,
         }
     }
 
     /// One entry per distinct code, in order of first appearance, each value
     /// being the RFC 3396 concatenation of all its instances.
+    #[inline]
     pub fn merged(&self) -> Merged<'_> {
+        let msg = self.buf.as_ref();
+        if !self.any_multi {
+            if let Some(idx) = self.index.get(..usize::from(self.indexed)) {
+                // Every instance a distinct code, at a recorded offset.
+                return Merged {
+                    idx: idx.iter(),
+                    msg,
+                    overload: self.overload,
+                    walk: Walk {
+                        it: Options::over(&[]),
+                        split: None,
+                    },
+                    walking: false,
+                };
+            }
+        }
         Merged {
-            it: self.options(),
-            split: if self.any_multi {
-                Some((CodeSet::default(), self.multi()))
-            } else {
-                None
-            },
-            msg: self.buf.as_ref(),
+            idx: [].iter(),
+            msg,
             overload: self.overload,
+            walk: Walk {
+                it: self.options(),
+                split: if self.any_multi {
+                    Some((CodeSet::default(), self.multi()))
+                } else {
+                    None
+                },
+            },
+            walking: true,
         }
     }
 
@@ -569,6 +639,10 @@ pub struct Options<'a> {
     file: bool,
     /// `sname` still to be walked.
     sname: bool,
+    /// Offsets in `msg` of the instances still to yield, from a checked
+    /// message's index (then nothing is walked).
+    idx: core::slice::Iter<'a, u16>,
+    msg: &'a [u8],
 }
 
 impl<'a> Options<'a> {
@@ -581,6 +655,8 @@ impl<'a> Options<'a> {
             region: Region::Options,
             file: false,
             sname: false,
+            idx: [].iter(),
+            msg: &[],
         }
     }
 
@@ -592,45 +668,25 @@ impl<'a> Options<'a> {
             region: Region::Options,
             file: ov.file,
             sname: ov.sname,
+            idx: [].iter(),
+            msg: &[],
         }
     }
 
-    fn next_region(&mut self) -> bool {
-        self.cur = &[];
-        let Some(h) = self.hdr else {
-            return false;
-        };
-        if core::mem::take(&mut self.file) {
-            self.cur = &h.file;
-            self.region = Region::File;
-            true
-        } else if core::mem::take(&mut self.sname) {
-            self.cur = &h.sname;
-            self.region = Region::Sname;
-            true
-        } else {
-            false
-        }
-    }
-}
-
-impl<'a> Options<'a> {
-    /// Everything but a whole option at `cur`: pad, END, the end of a field
-    /// (then the next field), or a truncated option (only reachable through
-    /// [`Options::over`] on unchecked bytes: it ends the field). False when
-    /// no field is left.
+    /// The field after the current one: (bytes, region, file left, sname
+    /// left), empty bytes when none is left. Takes and returns values so that
+    /// the iterator's state can stay in registers.
+    #[cold]
     #[inline(never)]
-    fn skip(&mut self) -> bool {
-        match self.cur {
-            [code::PAD, rest @ ..] => {
-                self.cur = rest;
-                true
-            }
-            [] | [code::END, ..] => self.next_region(),
-            [_, ..] => {
-                self.cur = &[];
-                true
-            }
+    fn after(
+        hdr: Option<&'a RawHeader>,
+        file: bool,
+        sname: bool,
+    ) -> (&'a [u8], Region, bool, bool) {
+        match hdr {
+            Some(h) if file => (&h.file, Region::File, false, sname),
+            Some(h) if sname => (&h.sname, Region::Sname, false, false),
+            _ => (&[], Region::Options, false, false),
         }
     }
 }
@@ -640,10 +696,20 @@ impl<'a> Iterator for Options<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<RawOption<'a>> {
+        if let Some(&at) = self.idx.next() {
+            if let Some((code, data)) = option_at(self.msg, at) {
+                let region = match usize::from(at) {
+                    HEADER_LEN.. => Region::Options,
+                    FILE_OFFSET.. => Region::File,
+                    _ => Region::Sname,
+                };
+                return Some(RawOption { code, data, region });
+            }
+        }
         loop {
-            if let [c, len, rest @ ..] = self.cur {
+            match self.cur {
                 // Neither pad (0) nor END (255).
-                if c.wrapping_sub(1) < 254 {
+                [c @ 1..=254, len, rest @ ..] => {
                     if let Some((data, rest)) = rest.split_at_checked(usize::from(*len)) {
                         self.cur = rest;
                         return Some(RawOption {
@@ -652,30 +718,73 @@ impl<'a> Iterator for Options<'a> {
                             region: self.region,
                         });
                     }
+                    // Truncated (only through `Options::over` on unchecked
+                    // bytes): it ends the field.
+                    self.cur = &[];
                 }
-            }
-            if !self.skip() {
-                return None;
+                [code::PAD, rest @ ..] => self.cur = rest,
+                // END, the end of the field, or a lone code byte.
+                _ => {
+                    if !(self.file || self.sname) {
+                        self.cur = &[];
+                        return None;
+                    }
+                    (self.cur, self.region, self.file, self.sname) =
+                        Self::after(self.hdr, self.file, self.sname);
+                }
             }
         }
     }
 }
 
+/// The whole option at `at` in a checked message: (code, value).
+#[inline(always)]
+fn option_at(msg: &[u8], at: u16) -> Option<(u8, &[u8])> {
+    // A checked message's index only points at whole options.
+    let [c, len, rest @ ..] = msg.get(usize::from(at)..)? else {
+        return None;
+    };
+    Some((*c, rest.get(..usize::from(*len))?))
+}
+
 /// Iterator of distinct options with concatenated values; see [`Packet::merged`].
 #[derive(Debug, Clone)]
 pub struct Merged<'a> {
+    /// Offsets of the options still to yield when the message is indexed and
+    /// has no repeated code (the usual case; `walk` is then empty).
+    idx: core::slice::Iter<'a, u16>,
+    msg: &'a [u8],
+    overload: Overload,
+    /// Any other message: walked, merging repeated codes.
+    walk: Walk<'a>,
+    /// False on the fast path: `walk` is empty.
+    walking: bool,
+}
+
+/// A distinct code and its single instance, or `None` for the first
+/// instance of a repeated code.
+type Distinct<'a> = (u8, Option<&'a [u8]>);
+
+/// The general case of [`Merged`].
+#[derive(Debug, Clone)]
+struct Walk<'a> {
     it: Options<'a>,
     /// With repeated codes only: (codes yielded, codes repeated).
     split: Option<(CodeSet, CodeSet)>,
-    msg: &'a [u8],
-    overload: Overload,
 }
 
-impl<'a> Merged<'a> {
-    /// The next distinct code: its single instance, or `None` in the value
-    /// slot for the first instance of a repeated code (then [`Merged::split`]).
+impl<'a> Walk<'a> {
+    /// See [`Merged::next_raw`]. Takes and returns the state by value, so
+    /// that the caller's fast-path state is not exposed to this call and
+    /// can stay in registers.
+    #[inline(never)]
+    fn step(mut self) -> (Self, Option<Distinct<'a>>) {
+        let r = self.next();
+        (self, r)
+    }
+
     #[inline(always)]
-    fn next_raw(&mut self) -> Option<(u8, Option<&'a [u8]>)> {
+    fn next(&mut self) -> Option<(u8, Option<&'a [u8]>)> {
         loop {
             let o = self.it.next()?;
             let Some((seen, multi)) = &mut self.split else {
@@ -688,6 +797,25 @@ impl<'a> Merged<'a> {
                 return Some((o.code, None));
             }
         }
+    }
+}
+
+impl<'a> Merged<'a> {
+    /// The next distinct code: its single instance, or `None` in the value
+    /// slot for the first instance of a repeated code (then [`Merged::split`]).
+    #[inline(always)]
+    fn next_raw(&mut self) -> Option<(u8, Option<&'a [u8]>)> {
+        if let Some(&at) = self.idx.next() {
+            if let Some((c, d)) = option_at(self.msg, at) {
+                return Some((c, Some(d)));
+            }
+        }
+        if !self.walking {
+            return None;
+        }
+        let (walk, r) = self.walk.clone().step();
+        self.walk = walk;
+        r
     }
 
     #[inline]
