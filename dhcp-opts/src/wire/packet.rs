@@ -196,8 +196,9 @@ fn validate_region(
                 needed: 1,
             });
         };
-        if let Some(slot) = index.get_mut(n as usize) {
-            // Only read when the message is at most 64 KiB long.
+        // Only read when there are at most INDEX_CAP options (so the slot
+        // never wraps) and the message is at most 64 KiB long.
+        if let Some(slot) = index.get_mut(n as usize % INDEX_CAP) {
             *slot = (base + i) as u16;
         }
         i += 2 + usize::from(len);
