@@ -481,11 +481,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
                     idx: idx.iter(),
                     msg,
                     overload: self.overload,
-                    walk: Walk {
-                        it: Options::over(&[]),
-                        split: None,
-                    },
-                    walking: false,
+                    walk: None,
                 };
             }
         }
@@ -493,15 +489,14 @@ impl<T: AsRef<[u8]>> Packet<T> {
             idx: [].iter(),
             msg,
             overload: self.overload,
-            walk: Walk {
+            walk: Some(Walk {
                 it: self.options(),
                 split: if self.any_multi {
                     Some((CodeSet::default(), self.multi()))
                 } else {
                     None
                 },
-            },
-            walking: true,
+            }),
         }
     }
 
@@ -756,10 +751,9 @@ pub struct Merged<'a> {
     idx: core::slice::Iter<'a, u16>,
     msg: &'a [u8],
     overload: Overload,
-    /// Any other message: walked, merging repeated codes.
-    walk: Walk<'a>,
-    /// False on the fast path: `walk` is empty.
-    walking: bool,
+    /// Any other message: walked, merging repeated codes (`None` on the
+    /// fast path).
+    walk: Option<Walk<'a>>,
 }
 
 /// A distinct code and its single instance, or `None` for the first
@@ -811,11 +805,8 @@ impl<'a> Merged<'a> {
                 return Some((c, Some(d)));
             }
         }
-        if !self.walking {
-            return None;
-        }
-        let (walk, r) = self.walk.clone().step();
-        self.walk = walk;
+        let (walk, r) = self.walk.clone()?.step();
+        self.walk = Some(walk);
         r
     }
 
