@@ -736,11 +736,14 @@ impl<'a> Iterator for Options<'a> {
 /// The whole option at `at` in a checked message: (code, value).
 #[inline(always)]
 fn option_at(msg: &[u8], at: u16) -> Option<(u8, &[u8])> {
-    // A checked message's index only points at whole options.
-    let [c, len, rest @ ..] = msg.get(usize::from(at)..)? else {
+    // A checked message's index only points at whole options. Offsets
+    // below 2^16 keep every sum here far from overflow, so each `get` is one
+    // comparison.
+    let at = usize::from(at);
+    let &[c, len] = msg.get(at..at + 2)? else {
         return None;
     };
-    Some((*c, rest.get(..usize::from(*len))?))
+    Some((c, msg.get(at + 2..at + 2 + usize::from(len))?))
 }
 
 /// Iterator of distinct options with concatenated values; see [`Packet::merged`].
