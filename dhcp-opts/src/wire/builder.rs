@@ -222,14 +222,17 @@ impl<'a> MessageRepr<'a> {
     /// case, encoded without the layout planner.
     #[inline]
     fn simple_len(&self) -> Option<usize> {
-        let mut used = 0usize;
-        let mut long = false;
+        // Every length is at most 255 exactly when their OR is; the sum is
+        // then below 257 per `OptionRef` in memory, far from `u64::MAX`.
+        let mut lens = 0usize;
+        let mut used = 0u64;
         for o in self.options {
-            long |= o.value.len() > 255;
-            used = used.saturating_add(2 + o.value.len());
+            lens |= o.value.len();
+            used = used.wrapping_add(2 + o.value.len() as u64);
         }
+        let used = usize::try_from(used).ok()?;
         let main = self.max_len.saturating_sub(HEADER_LEN + 1);
-        (!long && used <= main).then_some(used)
+        (lens <= 255 && used <= main).then_some(used)
     }
 
     /// Writes the fixed head (fields already checked) into the zeroed `out`.
