@@ -5,7 +5,8 @@
 //!
 //! What each side does per message:
 //! - dialtone (typed): `Packet::new_checked` (header, cookie, every option's
-//!   framing, repeated codes), then `Packet::typed()`: each option as a
+//!   framing, repeated codes; it records each option's offset), then
+//!   `Packet::typed()` (reads the options at those offsets): each option as a
 //!   `DhcpOption` (addresses as `Ipv4Addr`, lists walked address by address,
 //!   times as `u32`, names as values with their length, option 66 without its
 //!   trailing NULs), every value read.
