@@ -13,6 +13,11 @@
 //! - dialtone (accessors): the same check, then `Packet::merged()` (code +
 //!   value) and the typed accessor the code calls for (`ipv4_list`, `ipv4`,
 //!   `u32`, `u16`, `trim_trailing_nuls`, `len`), every value read.
+//! - dialtone (by code): the same check, which also records where each code
+//!   with an accessor sits, then all 20 typed accessors (`message_type`,
+//!   `subnet_mask`, `routers`, ... `tftp_servers`, `relay_agent_info`), each
+//!   reading its option without a search, and `others()` for the options
+//!   without an accessor (none in these samples); every value read.
 //! - smoltcp: `DhcpPacket::new_checked` (length only), then its option walk
 //!   yielding raw (kind, data) pairs, summing kind and data length: no typed
 //!   value (its `DhcpRepr` types some options but drops 15, 66 and 150).
@@ -93,6 +98,45 @@ fn ours_accessors(bytes: &[u8]) -> usize {
     n + p.xid() as usize
 }
 
+/// Ours: view, then every option through its own accessor (each found by
+/// its code in the offsets the check recorded, no search), and the options
+/// without one through `others()`; every value read.
+#[inline(never)]
+fn ours_by_code(bytes: &[u8]) -> usize {
+    let p = Packet::new_checked(bytes).unwrap();
+    let list = |l: Option<dialtone_dhcp_opts::wire::Ipv4List<'_>>| {
+        l.map_or(0, |l| {
+            l.iter().map(|a| a.octets()[3] as usize).sum::<usize>()
+        })
+    };
+    let addr = |a: Option<std::net::Ipv4Addr>| a.map_or(0, |a| a.octets()[0] as usize);
+    let len = |v: Option<dialtone_dhcp_opts::OptionValue<'_>>| v.map_or(0, |v| v.len());
+    let mut n = p.message_type().map_or(0, |_| 1)
+        + addr(p.subnet_mask())
+        + addr(p.server_id())
+        + addr(p.requested_ip())
+        + list(p.routers())
+        + list(p.dns_servers())
+        + list(p.ntp_servers())
+        + list(p.tftp_servers())
+        + p.lease_time().map_or(0, |v| v as usize)
+        + p.renewal_time().map_or(0, |v| v as usize)
+        + p.rebinding_time().map_or(0, |v| v as usize)
+        + p.max_message_size().map_or(0, |v| v as usize)
+        + len(p.host_name())
+        + len(p.domain_name())
+        + len(p.vendor_specific())
+        + len(p.parameter_request_list())
+        + len(p.vendor_class())
+        + len(p.client_id())
+        + len(p.tftp_server_name())
+        + p.relay_agent_info().map_or(0, |r| r.count());
+    for o in p.others() {
+        n += o.data.len() + o.code as usize;
+    }
+    n + p.xid() as usize
+}
+
 #[inline(never)]
 fn dhcproto_owned(bytes: &[u8]) -> usize {
     let m = dhcproto::v4::Message::decode(&mut dhcproto::Decoder::new(bytes)).unwrap();
@@ -121,6 +165,9 @@ fn decode(c: &mut Criterion) {
         g.bench_function("dialtone (typed)", |b| b.iter(|| ours(black_box(bytes))));
         g.bench_function("dialtone (accessors)", |b| {
             b.iter(|| ours_accessors(black_box(bytes)))
+        });
+        g.bench_function("dialtone (by code)", |b| {
+            b.iter(|| ours_by_code(black_box(bytes)))
         });
         g.bench_function("smoltcp DhcpPacket walk", |b| {
             b.iter(|| smoltcp_walk(black_box(bytes)))

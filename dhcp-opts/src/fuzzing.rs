@@ -63,6 +63,18 @@ pub fn decode(data: &[u8]) {
         p.options().eq(Options::of_message(data, p.overload())),
         "index agrees with the walk"
     );
+    // Every code's value, whether found through its slot or by a search,
+    // is what the merged walk gives; `others` yields the rest in order.
+    for code in 1..=254u8 {
+        let merged = p.merged().find(|(c, _)| *c == code).map(|(_, v)| v);
+        assert_eq!(p.option(code), merged, "option({code}) agrees with merged");
+    }
+    assert!(
+        p.others().eq(p
+            .options()
+            .filter(|o| !Packet::<&[u8]>::has_accessor(o.code))),
+        "others agrees with the walk"
+    );
     for o in p.options() {
         if !p.is_split(o.code) {
             let a = DhcpOption::from_single(o.code, o.data);

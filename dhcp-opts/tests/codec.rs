@@ -510,3 +510,35 @@ fn many_options_and_options_in_file_read_alike() {
     assert_eq!(p.routers().unwrap().first(), Some(ip("10.0.0.1")));
     assert!(p.host_name().unwrap().eq_bytes(b"abc"));
 }
+
+#[test]
+fn accessors_read_by_code_and_others_yield_the_rest() {
+    // The ACK: every option has an accessor, so `others` is empty.
+    let p = Packet::new_checked(ACK).unwrap();
+    assert_eq!(p.others().count(), 0);
+    assert_eq!(p.lease_time(), Some(86400));
+    assert_eq!(p.option(200), None);
+    assert_eq!(p.requested_ip(), None);
+    // Codes without an accessor, in order, between typed ones; a repeated
+    // typed code is still concatenated.
+    let mut m = vec![0u8; 240];
+    m[236..240].copy_from_slice(&[99, 130, 83, 99]);
+    m.extend_from_slice(&[200, 1, 7, 53, 1, 5, 3, 4, 10, 0, 0, 1, 201, 0]);
+    m.extend_from_slice(&[3, 4, 10, 0, 0, 2, 255]);
+    let p = Packet::new_checked(&m[..]).unwrap();
+    let others: Vec<u8> = p.others().map(|o| o.code).collect();
+    assert_eq!(others, [200, 201]);
+    assert!(Packet::<&[u8]>::has_accessor(150) && !Packet::<&[u8]>::has_accessor(200));
+    assert_eq!(p.option(200).unwrap().as_slice(), Some(&[7u8][..]));
+    assert_eq!(p.routers().unwrap().len(), 2);
+    assert_eq!(p.message_type(), Some(MessageType::Ack));
+    // Over 64 KiB: offsets are not recorded, and the accessors search.
+    let mut m = vec![0u8; 240];
+    m[236..240].copy_from_slice(&[99, 130, 83, 99]);
+    m.resize(70_000, 0);
+    m.extend_from_slice(&[53, 1, 2, 150, 4, 10, 0, 0, 9, 222, 0, 255]);
+    let p = Packet::new_checked(&m[..]).unwrap();
+    assert_eq!(p.message_type(), Some(MessageType::Offer));
+    assert_eq!(p.tftp_servers().unwrap().first(), Some(ip("10.0.0.9")));
+    assert_eq!(p.others().map(|o| o.code).collect::<Vec<_>>(), [222]);
+}

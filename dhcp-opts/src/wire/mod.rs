@@ -8,8 +8,8 @@ mod value;
 
 pub use builder::{MessageRepr, OptionRef, DEFAULT_MAX_LEN, MIN_BOOTP_LEN};
 pub use packet::{
-    DhcpOption, Encapsulated, Ipv4Iter, Ipv4List, Merged, MessageType, Op, Options, Overload,
-    Packet, RawOption, Region, Typed, FILE_OFFSET, FLAG_BROADCAST, HEADER_LEN, MAGIC_COOKIE,
-    SNAME_OFFSET,
+    DhcpOption, Encapsulated, Ipv4Iter, Ipv4List, Merged, MessageType, Op, Options, Others,
+    Overload, Packet, RawOption, Region, Typed, FILE_OFFSET, FLAG_BROADCAST, HEADER_LEN,
+    MAGIC_COOKIE, SNAME_OFFSET,
 };
 pub use value::{Bytes, Fragments, OptionValue};

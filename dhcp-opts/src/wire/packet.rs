@@ -159,6 +159,52 @@ impl CodeSet {
     }
 }
 
+/// The codes [`Packet`]'s accessors read in constant time: each has a slot in
+/// [`Packet`]`::by_code`. Slot 0 takes every other code and is never read.
+const TYPED_CODES: [u8; 21] = [
+    code::SUBNET_MASK,
+    code::ROUTER,
+    code::DNS,
+    code::HOST_NAME,
+    code::DOMAIN_NAME,
+    code::NTP_SERVERS,
+    code::VENDOR_SPECIFIC,
+    code::REQUESTED_IP,
+    code::LEASE_TIME,
+    code::OVERLOAD,
+    code::MESSAGE_TYPE,
+    code::SERVER_ID,
+    code::PARAMETER_REQUEST_LIST,
+    code::MAX_MESSAGE_SIZE,
+    code::RENEWAL_TIME,
+    code::REBINDING_TIME,
+    code::VENDOR_CLASS,
+    code::CLIENT_ID,
+    code::TFTP_SERVER_NAME,
+    code::RELAY_AGENT_INFO,
+    code::TFTP_SERVERS,
+];
+
+/// Number of entries of [`Packet`]`::by_code` (slot 0 is the sink).
+const SLOTS: usize = TYPED_CODES.len() + 1;
+
+/// Slot of each code in [`Packet`]`::by_code`; 0 for the codes without one.
+const SLOT_OF: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < TYPED_CODES.len() {
+        t[TYPED_CODES[i] as usize] = (i + 1) as u8;
+        i += 1;
+    }
+    t
+};
+
+/// The slot of `code` in [`Packet`]`::by_code` (0: none).
+#[inline(always)]
+fn slot_of(code: u8) -> usize {
+    usize::from(SLOT_OF[usize::from(code)])
+}
+
 /// How many option instances [`Packet::new_checked`] records the offsets of;
 /// a message with more is walked again by each iteration.
 const INDEX_CAP: usize = 32;
@@ -168,7 +214,9 @@ const INDEX_CAP: usize = 32;
 /// `code % 64` of `seen` and counts in `count`: when the set has fewer bits
 /// than the count, a code may repeat (or two codes are 64 apart) and
 /// [`Packet::new_checked`] then looks exactly. Instance number `count` starts
-/// at message offset `index[count]` while it fits.
+/// at message offset `index[count]` while it fits; the last instance of a
+/// code with a slot starts at `by_code[slot_of(code)]` (offsets are only used
+/// for messages of at most 64 KiB).
 #[inline(always)]
 fn validate_region(
     field: &[u8],
@@ -176,6 +224,7 @@ fn validate_region(
     seen: &mut u64,
     count: &mut u32,
     index: &mut [u16; INDEX_CAP],
+    by_code: &mut [u16; SLOTS],
 ) -> Result<(), DecodeError> {
     let mut bits = *seen;
     let mut n = *count;
@@ -199,6 +248,9 @@ fn validate_region(
         // Only read when there are at most INDEX_CAP options (so the slot
         // never wraps) and the message is at most 64 KiB long.
         if let Some(slot) = index.get_mut(n as usize % INDEX_CAP) {
+            *slot = (base + i) as u16;
+        }
+        if let Some(slot) = by_code.get_mut(slot_of(c)) {
             *slot = (base + i) as u16;
         }
         i += 2 + usize::from(len);
@@ -272,7 +324,9 @@ fn repeated_codes(it: Options<'_>) -> CodeSet {
 ///
 /// The view also keeps the message offsets of up to 32 option instances,
 /// found by that check, so that iterating reads the options without walking
-/// the fields again (88 bytes for a `Packet<&[u8]>`).
+/// the fields again, and the offset of each code that has an accessor, so
+/// that the accessor reads its option without a search (128 bytes for a
+/// `Packet<&[u8]>`).
 #[derive(Debug, Clone)]
 pub struct Packet<T: AsRef<[u8]>> {
     buf: T,
@@ -284,8 +338,14 @@ pub struct Packet<T: AsRef<[u8]>> {
     /// `NOT_INDEXED` (more than [`INDEX_CAP`] instances, or a message over
     /// 64 KiB): iterations then walk the fields.
     indexed: u8,
+    /// `by_code` holds each code's only instance (the message is at most
+    /// 64 KiB long and no code repeats).
+    by_code_valid: bool,
     /// Message offset of each option instance, in RFC 3396 order.
     index: [u16; INDEX_CAP],
+    /// Message offset of the last instance of each code in [`TYPED_CODES`]
+    /// (by its slot), or 0 when absent; slot 0 is a sink for other codes.
+    by_code: [u16; SLOTS],
 }
 
 /// [`Packet`]`::indexed` when the offsets are not recorded.
@@ -321,17 +381,39 @@ impl<T: AsRef<[u8]>> Packet<T> {
         let mut seen = 0u64;
         let mut count = 0u32;
         let mut index = [0u16; INDEX_CAP];
-        validate_region(opts, HEADER_LEN, &mut seen, &mut count, &mut index)?;
+        let mut by_code = [0u16; SLOTS];
+        validate_region(
+            opts,
+            HEADER_LEN,
+            &mut seen,
+            &mut count,
+            &mut index,
+            &mut by_code,
+        )?;
         let mut overload = Overload::default();
         if seen & (1 << code::OVERLOAD) != 0 {
             overload = find_overload(opts)
                 .and_then(Overload::from_value)
                 .unwrap_or_default();
             if overload.file {
-                validate_region(&h.file, FILE_OFFSET, &mut seen, &mut count, &mut index)?;
+                validate_region(
+                    &h.file,
+                    FILE_OFFSET,
+                    &mut seen,
+                    &mut count,
+                    &mut index,
+                    &mut by_code,
+                )?;
             }
             if overload.sname {
-                validate_region(&h.sname, SNAME_OFFSET, &mut seen, &mut count, &mut index)?;
+                validate_region(
+                    &h.sname,
+                    SNAME_OFFSET,
+                    &mut seen,
+                    &mut count,
+                    &mut index,
+                    &mut by_code,
+                )?;
             }
         }
         // Fewer bits than options: a code repeats, or two are 64 apart.
@@ -341,12 +423,16 @@ impl<T: AsRef<[u8]>> Packet<T> {
             Ok(n) if usize::from(n) <= INDEX_CAP && bytes.len() <= usize::from(u16::MAX) => n,
             _ => NOT_INDEXED,
         };
+        // Offsets fit, and each code's recorded instance is its only one.
+        let by_code_valid = bytes.len() <= usize::from(u16::MAX) && !any_multi;
         Ok(Packet {
             buf,
             overload,
             any_multi,
             indexed,
+            by_code_valid,
             index,
+            by_code,
         })
     }
 
@@ -515,12 +601,49 @@ impl<T: AsRef<[u8]>> Packet<T> {
     /// The (concatenated) value of option `code`, if present.
     #[inline]
     pub fn option(&self, code: u8) -> Option<OptionValue<'_>> {
+        let slot = slot_of(code);
+        if slot != 0 && self.by_code_valid {
+            // The code's only instance, or none.
+            let at = self.by_code.get(slot).copied().unwrap_or(0);
+            if at == 0 {
+                return None;
+            }
+            let (_, data) = option_at(self.buf.as_ref(), at)?;
+            return Some(OptionValue::single(code, data));
+        }
+        self.option_searched(code)
+    }
+
+    /// [`Packet::option`] for a code without a recorded offset, or of a
+    /// message where some code repeats.
+    #[inline(never)]
+    fn option_searched(&self, code: u8) -> Option<OptionValue<'_>> {
         if self.is_split(code) {
             // Present: a repeated code was seen by `new_checked`.
             return Some(OptionValue::split(code, self.buf.as_ref(), self.overload));
         }
         let o = self.options().find(|o| o.code == code)?;
         Some(OptionValue::single(code, o.data))
+    }
+
+    /// True when option `code` has an accessor of its own on [`Packet`]
+    /// (codes 1, 3, 6, 12, 15, 42, 43, 50–55, 57–61, 66, 82, 150), which
+    /// [`Packet::option`] finds without a search.
+    #[inline]
+    pub fn has_accessor(code: u8) -> bool {
+        slot_of(code) != 0
+    }
+
+    /// The option instances whose codes have no accessor of their own (see
+    /// [`Packet::has_accessor`]), in RFC 3396 order. Together with the
+    /// accessors this reads every option; empty at once when the check found
+    /// no such code.
+    #[inline]
+    pub fn others(&self) -> Others<'_> {
+        let none = self.by_code_valid && self.by_code.first().copied().unwrap_or(1) == 0;
+        Others {
+            inner: if none { None } else { Some(self.options()) },
+        }
     }
 
     /// True when option `code` appears more than once (it is then concatenated).
@@ -535,89 +658,109 @@ impl<T: AsRef<[u8]>> Packet<T> {
     }
 
     /// Option 53, the DHCP message type.
+    #[inline]
     pub fn message_type(&self) -> Option<MessageType> {
         self.option(code::MESSAGE_TYPE)?
             .array::<1>()
             .map(|[v]| MessageType::from(v))
     }
     /// Option 1, subnet mask.
+    #[inline]
     pub fn subnet_mask(&self) -> Option<Ipv4Addr> {
         self.option(code::SUBNET_MASK)?.ipv4()
     }
     /// Option 3, routers in order of preference.
+    #[inline]
     pub fn routers(&self) -> Option<Ipv4List<'_>> {
         self.option(code::ROUTER)?.ipv4_list()
     }
     /// Option 6, DNS servers in order of preference.
+    #[inline]
     pub fn dns_servers(&self) -> Option<Ipv4List<'_>> {
         self.option(code::DNS)?.ipv4_list()
     }
     /// Option 12, host name.
+    #[inline]
     pub fn host_name(&self) -> Option<OptionValue<'_>> {
         self.option(code::HOST_NAME)
     }
     /// Option 15, domain name.
+    #[inline]
     pub fn domain_name(&self) -> Option<OptionValue<'_>> {
         self.option(code::DOMAIN_NAME)
     }
     /// Option 42, NTP servers.
+    #[inline]
     pub fn ntp_servers(&self) -> Option<Ipv4List<'_>> {
         self.option(code::NTP_SERVERS)?.ipv4_list()
     }
     /// Option 43, vendor-specific information (raw; see [`Encapsulated`]).
+    #[inline]
     pub fn vendor_specific(&self) -> Option<OptionValue<'_>> {
         self.option(code::VENDOR_SPECIFIC)
     }
     /// Option 50, requested IP address.
+    #[inline]
     pub fn requested_ip(&self) -> Option<Ipv4Addr> {
         self.option(code::REQUESTED_IP)?.ipv4()
     }
     /// Option 51, lease time in seconds (`u32::MAX` = infinite).
+    #[inline]
     pub fn lease_time(&self) -> Option<u32> {
         self.option(code::LEASE_TIME)?.u32()
     }
     /// Option 54, server identifier.
+    #[inline]
     pub fn server_id(&self) -> Option<Ipv4Addr> {
         self.option(code::SERVER_ID)?.ipv4()
     }
     /// Option 55, parameter request list (one code per byte).
+    #[inline]
     pub fn parameter_request_list(&self) -> Option<OptionValue<'_>> {
         self.option(code::PARAMETER_REQUEST_LIST)
     }
     /// Option 57, maximum DHCP message size.
+    #[inline]
     pub fn max_message_size(&self) -> Option<u16> {
         self.option(code::MAX_MESSAGE_SIZE)?.u16()
     }
     /// Option 58, renewal (T1) time in seconds.
+    #[inline]
     pub fn renewal_time(&self) -> Option<u32> {
         self.option(code::RENEWAL_TIME)?.u32()
     }
     /// Option 59, rebinding (T2) time in seconds.
+    #[inline]
     pub fn rebinding_time(&self) -> Option<u32> {
         self.option(code::REBINDING_TIME)?.u32()
     }
     /// Option 60, vendor class identifier.
+    #[inline]
     pub fn vendor_class(&self) -> Option<OptionValue<'_>> {
         self.option(code::VENDOR_CLASS)
     }
     /// Option 61, client identifier (type byte + identifier).
+    #[inline]
     pub fn client_id(&self) -> Option<OptionValue<'_>> {
         self.option(code::CLIENT_ID)
     }
     /// Option 66, TFTP server name, with trailing NUL bytes removed (dnsmasq
     /// sends one).
+    #[inline]
     pub fn tftp_server_name(&self) -> Option<OptionValue<'_>> {
         Some(self.option(code::TFTP_SERVER_NAME)?.trim_trailing_nuls())
     }
     /// Option 82, relay agent information; `None` when absent or split into
     /// several instances (read those through [`Packet::option`] and
     /// [`Encapsulated::new`] on a copy).
+    #[inline]
     pub fn relay_agent_info(&self) -> Option<Encapsulated<'_>> {
         Some(Encapsulated::new_relay(
             self.option(code::RELAY_AGENT_INFO)?.as_slice()?,
         ))
     }
     /// Option 150, TFTP server addresses in order of preference (RFC 5859).
+    #[inline]
     pub fn tftp_servers(&self) -> Option<Ipv4List<'_>> {
         self.option(code::TFTP_SERVERS)?.ipv4_list()
     }
@@ -626,6 +769,22 @@ impl<T: AsRef<[u8]>> Packet<T> {
 fn until_nul(b: &[u8]) -> &[u8] {
     let n = b.iter().position(|&c| c == 0).unwrap_or(b.len());
     b.get(..n).unwrap_or(b)
+}
+
+/// Iterator over the option instances without an accessor of their own; see
+/// [`Packet::others`].
+#[derive(Debug, Clone)]
+pub struct Others<'a> {
+    inner: Option<Options<'a>>,
+}
+
+impl<'a> Iterator for Others<'a> {
+    type Item = RawOption<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<RawOption<'a>> {
+        self.inner.as_mut()?.find(|o| slot_of(o.code) == 0)
+    }
 }
 
 /// Iterator over option instances in RFC 3396 order; see [`Packet::options`].
