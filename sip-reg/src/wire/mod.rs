@@ -1060,12 +1060,18 @@ impl<'a> Message<'a> {
         self.list_values(HeaderName::Contact).map(Contact::parse)
     }
 
+    #[inline]
     fn number(
         &self,
         name: HeaderName<'a>,
         field: &'static str,
     ) -> Option<Result<u32, DecodeError>> {
         self.header(name).map(|v| {
+            // The usual value, digits only (stored values have no blanks at
+            // either end), without the scans below.
+            if let Some(n) = parse_digits(v.as_bytes()) {
+                return Ok(n);
+            }
             // Retry-After may carry a comment and parameters after the number.
             let v = v
                 .bytes()
