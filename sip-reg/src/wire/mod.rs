@@ -467,13 +467,24 @@ fn field_at(head: &str, pos: usize) -> Option<(&str, &str, usize)> {
     Some((name.get(..name_len)?, trim(value), end))
 }
 
+/// Index of the first LF: `memchr`, calling its SSE2 search directly where
+/// the target has SSE2 (the header section is searched once per line).
+#[inline]
+fn find_lf(b: &[u8]) -> Option<usize> {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if let Some(one) = memchr::arch::x86_64::sse2::memchr::One::new(b'\n') {
+        return one.find(b);
+    }
+    memchr(b'\n', b)
+}
+
 /// Length of the logical field at the start of `b` (its lines up to and
 /// including the last LF; continuation lines start with SP or HT), or `None`
 /// when a line has no LF: `Err` carries the start of that line.
 fn field_len(b: &[u8]) -> Result<usize, usize> {
     let mut end = 0;
     loop {
-        let Some(nl) = memchr(b'\n', b.get(end..).unwrap_or_default()) else {
+        let Some(nl) = find_lf(b.get(end..).unwrap_or_default()) else {
             return Err(end);
         };
         end += nl + 1;
@@ -541,7 +552,7 @@ fn is_token_byte(b: u8) -> bool {
 /// Reads one line starting at `pos`: returns (line without CR/LF, next pos).
 fn line_at(buf: &[u8], pos: usize) -> Option<(&[u8], usize)> {
     let rest = buf.get(pos..)?;
-    let nl = memchr(b'\n', rest)?;
+    let nl = find_lf(rest)?;
     let line = rest.get(..nl)?;
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     Some((line, pos + nl + 1))
