@@ -632,6 +632,7 @@ const ALGORITHM: u64 = 1;
 /// lowercase name exactly when the two are equal ignoring ASCII case: each
 /// byte OR 0x20 (which maps only that letter's two cases onto a lowercase
 /// letter, and no byte onto 0), or [`ALGORITHM`]; 0 for other longer names.
+#[inline]
 fn name_key(n: &str) -> u64 {
     let b = n.as_bytes();
     let head = match b {
@@ -736,6 +737,7 @@ impl<'a> Challenge<'a> {
     }
 
     /// Takes one auth-param (the last of a name wins).
+    #[inline]
     fn set(&mut self, n: &str, v: &'a str) {
         const REALM: u64 = key(b"realm");
         const NONCE: u64 = key(b"nonce");
@@ -833,6 +835,7 @@ impl<'a> Credentials<'a> {
     }
 
     /// Takes one auth-param (the last of a name wins).
+    #[inline]
     fn set(&mut self, n: &str, v: &'a str) -> Result<(), DecodeError> {
         const USERNAME: u64 = key(b"username");
         const RESPONSE: u64 = key(b"response");

@@ -42,7 +42,7 @@ impl<'a> Iterator for SplitTop<'a> {
     fn next(&mut self) -> Option<&'a str> {
         let s = self.rest?;
         let bytes = s.as_bytes();
-        if memchr::memchr(self.sep, bytes).is_none() {
+        if find_byte(bytes, self.sep).is_none() {
             self.rest = None;
             return Some(s);
         }
@@ -53,11 +53,11 @@ impl<'a> Iterator for SplitTop<'a> {
             let rest = bytes.get(i..).unwrap_or_default();
             // Jump to the next byte that matters in the current context.
             let step = if quoted {
-                memchr::memchr2(b'"', b'\\', rest)
+                find2(b'"', b'\\', rest)
             } else if angle {
-                memchr::memchr2(b'>', b'"', rest)
+                find2(b'>', b'"', rest)
             } else {
-                memchr::memchr3(self.sep, b'"', b'<', rest)
+                find3(self.sep, b'"', b'<', rest)
             };
             let Some(step) = step else { break };
             i += step;
