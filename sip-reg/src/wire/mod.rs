@@ -626,8 +626,15 @@ fn read_field(field: &[u8]) -> Result<(Option<usize>, usize, usize), &'static st
     }
     let ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
     let value = field.get(colon + 1..).unwrap_or_default();
-    let lead = value.iter().position(|b| !ws(b)).unwrap_or(value.len());
-    let trail = value.iter().rposition(|b| !ws(b)).map_or(lead, |i| i + 1);
+    // The usual `: value CRLF` without the scans.
+    let lead = match value {
+        [b' ', c, ..] if !ws(c) => 1,
+        _ => value.iter().position(|b| !ws(b)).unwrap_or(value.len()),
+    };
+    let trail = match value {
+        [.., c, b'\r', b'\n'] if !ws(c) => value.len() - 2,
+        _ => value.iter().rposition(|b| !ws(b)).map_or(lead, |i| i + 1),
+    };
     Ok((id, colon + 1 + lead, colon + 1 + trail))
 }
 
