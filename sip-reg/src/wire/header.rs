@@ -571,6 +571,9 @@ impl<'a> CSeq<'a> {
     /// # Errors
     /// [`DecodeError::Inconsistent`] with field `CSeq`.
     pub fn parse(s: &'a str) -> Result<Self, DecodeError> {
+        if let Some(usual) = Self::parse_usual(s) {
+            return Ok(usual);
+        }
         let bad = DecodeError::bad("CSeq");
         let s = trim(s);
         let split = find_ws(s).ok_or(bad)?;
@@ -586,6 +589,28 @@ impl<'a> CSeq<'a> {
             return Err(bad);
         }
         Ok(CSeq {
+            seq,
+            method: Method::from_token(method),
+        })
+    }
+}
+
+impl<'a> CSeq<'a> {
+    /// [`CSeq::parse`] of the usual spelling, digits, one SP and a method
+    /// with no byte below `!` (so nothing to trim); `None` for anything else.
+    #[inline]
+    fn parse_usual(s: &'a str) -> Option<Self> {
+        let b = s.as_bytes();
+        let digits = b.iter().position(|c| !c.is_ascii_digit())?;
+        if b.get(digits) != Some(&b' ') {
+            return None;
+        }
+        let seq = super::parse_digits(b.get(..digits)?)?;
+        let method = s.get(digits + 1..)?;
+        if seq >= 1 << 31 || method.is_empty() || method.bytes().any(|c| c <= b' ') {
+            return None;
+        }
+        Some(CSeq {
             seq,
             method: Method::from_token(method),
         })
