@@ -438,15 +438,21 @@ fn skip_piece(b: &[u8], mut i: usize, sep: u8) -> Option<usize> {
             find3(sep, b'"', b'<', rest)?
         };
         match *b.get(i)? {
-            b'"' => loop {
-                i += 1;
-                i += find2(b'"', b'\\', b.get(i..)?)?;
-                match *b.get(i)? {
-                    b'"' => break,
-                    // A backslash: it and the byte it escapes.
-                    _ => i += 1,
+            b'"' => {
+                loop {
+                    i += 1;
+                    i += find2(b'"', b'\\', b.get(i..)?)?;
+                    match *b.get(i)? {
+                        b'"' => break,
+                        // A backslash: it and the byte it escapes.
+                        _ => i += 1,
+                    }
                 }
-            },
+                // The usual `"value";`: the piece ends right after the quote.
+                if !angle && b.get(i + 1) == Some(&sep) {
+                    return Some(i + 2);
+                }
+            }
             b'<' if !angle => angle = true,
             b'>' if angle => angle = false,
             c if c == sep && !angle => return Some(i + 1),
