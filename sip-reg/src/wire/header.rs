@@ -571,6 +571,9 @@ impl<'a> CSeq<'a> {
     /// # Errors
     /// [`DecodeError::Inconsistent`] with field `CSeq`.
     pub fn parse(s: &'a str) -> Result<Self, DecodeError> {
+        if let Some(usual) = Self::parse_usual(s) {
+            return Ok(usual);
+        }
         let bad = DecodeError::bad("CSeq");
         let s = trim(s);
         let split = find_ws(s).ok_or(bad)?;
@@ -586,6 +589,28 @@ impl<'a> CSeq<'a> {
             return Err(bad);
         }
         Ok(CSeq {
+            seq,
+            method: Method::from_token(method),
+        })
+    }
+}
+
+impl<'a> CSeq<'a> {
+    /// [`CSeq::parse`] of the usual spelling, digits, one SP and a method
+    /// with no byte below `!` (so nothing to trim); `None` for anything else.
+    #[inline]
+    fn parse_usual(s: &'a str) -> Option<Self> {
+        let b = s.as_bytes();
+        let digits = b.iter().position(|c| !c.is_ascii_digit())?;
+        if b.get(digits) != Some(&b' ') {
+            return None;
+        }
+        let seq = super::parse_digits(b.get(..digits)?)?;
+        let method = s.get(digits + 1..)?;
+        if seq >= 1 << 31 || method.is_empty() || method.bytes().any(|c| c <= b' ') {
+            return None;
+        }
+        Some(CSeq {
             seq,
             method: Method::from_token(method),
         })
@@ -632,6 +657,7 @@ const ALGORITHM: u64 = 1;
 /// lowercase name exactly when the two are equal ignoring ASCII case: each
 /// byte OR 0x20 (which maps only that letter's two cases onto a lowercase
 /// letter, and no byte onto 0), or [`ALGORITHM`]; 0 for other longer names.
+#[inline]
 fn name_key(n: &str) -> u64 {
     let b = n.as_bytes();
     let head = match b {
@@ -736,6 +762,7 @@ impl<'a> Challenge<'a> {
     }
 
     /// Takes one auth-param (the last of a name wins).
+    #[inline]
     fn set(&mut self, n: &str, v: &'a str) {
         const REALM: u64 = key(b"realm");
         const NONCE: u64 = key(b"nonce");
@@ -833,6 +860,7 @@ impl<'a> Credentials<'a> {
     }
 
     /// Takes one auth-param (the last of a name wins).
+    #[inline]
     fn set(&mut self, n: &str, v: &'a str) -> Result<(), DecodeError> {
         const USERNAME: u64 = key(b"username");
         const RESPONSE: u64 = key(b"response");

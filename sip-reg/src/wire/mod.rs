@@ -467,13 +467,24 @@ fn field_at(head: &str, pos: usize) -> Option<(&str, &str, usize)> {
     Some((name.get(..name_len)?, trim(value), end))
 }
 
+/// Index of the first LF: `memchr`, calling its SSE2 search directly where
+/// the target has SSE2 (the header section is searched once per line).
+#[inline]
+fn find_lf(b: &[u8]) -> Option<usize> {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if let Some(one) = memchr::arch::x86_64::sse2::memchr::One::new(b'\n') {
+        return one.find(b);
+    }
+    memchr(b'\n', b)
+}
+
 /// Length of the logical field at the start of `b` (its lines up to and
 /// including the last LF; continuation lines start with SP or HT), or `None`
 /// when a line has no LF: `Err` carries the start of that line.
 fn field_len(b: &[u8]) -> Result<usize, usize> {
     let mut end = 0;
     loop {
-        let Some(nl) = memchr(b'\n', b.get(end..).unwrap_or_default()) else {
+        let Some(nl) = find_lf(b.get(end..).unwrap_or_default()) else {
             return Err(end);
         };
         end += nl + 1;
@@ -541,7 +552,7 @@ fn is_token_byte(b: u8) -> bool {
 /// Reads one line starting at `pos`: returns (line without CR/LF, next pos).
 fn line_at(buf: &[u8], pos: usize) -> Option<(&[u8], usize)> {
     let rest = buf.get(pos..)?;
-    let nl = memchr(b'\n', rest)?;
+    let nl = find_lf(rest)?;
     let line = rest.get(..nl)?;
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     Some((line, pos + nl + 1))
@@ -615,8 +626,15 @@ fn read_field(field: &[u8]) -> Result<(Option<usize>, usize, usize), &'static st
     }
     let ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
     let value = field.get(colon + 1..).unwrap_or_default();
-    let lead = value.iter().position(|b| !ws(b)).unwrap_or(value.len());
-    let trail = value.iter().rposition(|b| !ws(b)).map_or(lead, |i| i + 1);
+    // The usual `: value CRLF` without the scans.
+    let lead = match value {
+        [b' ', c, ..] if !ws(c) => 1,
+        _ => value.iter().position(|b| !ws(b)).unwrap_or(value.len()),
+    };
+    let trail = match value {
+        [.., c, b'\r', b'\n'] if !ws(c) => value.len() - 2,
+        _ => value.iter().rposition(|b| !ws(b)).map_or(lead, |i| i + 1),
+    };
     Ok((id, colon + 1 + lead, colon + 1 + trail))
 }
 
@@ -1060,12 +1078,18 @@ impl<'a> Message<'a> {
         self.list_values(HeaderName::Contact).map(Contact::parse)
     }
 
+    #[inline]
     fn number(
         &self,
         name: HeaderName<'a>,
         field: &'static str,
     ) -> Option<Result<u32, DecodeError>> {
         self.header(name).map(|v| {
+            // The usual value, digits only (stored values have no blanks at
+            // either end), without the scans below.
+            if let Some(n) = parse_digits(v.as_bytes()) {
+                return Ok(n);
+            }
             // Retry-After may carry a comment and parameters after the number.
             let v = v
                 .bytes()
