@@ -28,13 +28,14 @@ const EXTRA: u8 = u8::MAX;
 /// A node of the typed model: parsed from a start tag, written under a name.
 pub trait Item<'a>: Sized {
     /// Reads the element whose start tag was just returned; `Ok(None)` when its shape is not
-    /// the modelled one (then the caller rewinds and keeps it as a generic element).
+    /// the modelled one (then nothing was read, and the caller keeps it as a generic element).
     ///
     /// # Errors
     /// The tokenizer's.
     fn parse(p: &mut Parser<'a>, tag: &StartTag<'a>, empty: bool) -> Result<Option<Self>, Stop>;
 
-    /// True when the shape check needs a rewind mark (leaf values); containers never fail.
+    /// True for leaf values, whose shape check may read ahead and rewind; containers never
+    /// decline.
     const NEEDS_MARK: bool;
 
     /// Writes the element named `name` at `depth` (the line is positioned).
@@ -110,6 +111,18 @@ fn read_text<'a>(p: &mut Parser<'a>) -> Result<Option<Cow<'a, str>>, Stop> {
     }
 }
 
+/// [`read_text`] from a mark: when the content is not text only, back to the start.
+fn read_text_or_rewind<'a>(p: &mut Parser<'a>) -> Result<Option<Cow<'a, str>>, Stop> {
+    let Some(m) = p.mark() else {
+        return Ok(None);
+    };
+    let t = read_text(p)?;
+    if t.is_none() {
+        p.reset(m);
+    }
+    Ok(t)
+}
+
 impl<'a> Item<'a> for Value<'a> {
     const NEEDS_MARK: bool = true;
     fn parse(p: &mut Parser<'a>, tag: &StartTag<'a>, empty: bool) -> Result<Option<Self>, Stop> {
@@ -119,7 +132,10 @@ impl<'a> Item<'a> for Value<'a> {
         if empty {
             return Ok(Some(Value(Cow::Borrowed(""))));
         }
-        Ok(read_text(p)?.map(Value))
+        if let Some(t) = p.leaf_text() {
+            return Ok(Some(Value(t.unescape())));
+        }
+        Ok(read_text_or_rewind(p)?.map(Value))
     }
     fn write<W: fmt::Write>(&self, name: &str, out: &mut Out<'_, W>, _depth: usize) -> fmt::Result {
         out.leaf(name, &[], &self.0)
@@ -313,8 +329,10 @@ impl<'a> Item<'a> for LoadInformation<'a> {
         }
         let load = if empty {
             Cow::Borrowed("")
+        } else if let Some(t) = p.leaf_text() {
+            t.unescape()
         } else {
-            match read_text(p)? {
+            match read_text_or_rewind(p)? {
                 Some(t) => t,
                 None => return Ok(None),
             }
@@ -436,17 +454,6 @@ macro_rules! container {
             fn write_field_id<W: fmt::Write>(&self, id: u8, idx: usize, out: &mut Out<'_, W>, depth: usize) -> fmt::Result {
                 self.write_field(id, idx, out, depth)
             }
-            fn needs_mark(id: u8) -> bool {
-                let mut i = 0u8;
-                $(
-                    if id == i {
-                        return <$ty as Item<'a>>::NEEDS_MARK;
-                    }
-                    i += 1;
-                )*
-                let _ = i;
-                true
-            }
         }
 
         impl<'a> Item<'a> for $name<'a> {
@@ -527,7 +534,6 @@ pub trait Container<'a>: Default {
         out: &mut Out<'_, W>,
         depth: usize,
     ) -> fmt::Result;
-    fn needs_mark(id: u8) -> bool;
 }
 
 /// The document order of a container is written down only once it differs from the order
@@ -603,17 +609,10 @@ fn child<'a, C: Container<'a>>(
     ord: &mut Order,
 ) -> Result<(), Stop> {
     if let Some(id) = C::classify_name(t.name()) {
-        if empty || !C::needs_mark(id) {
-            if let Some(idx) = c.parse_field_id(id, p, t, empty)? {
-                note_field(c, id, idx, ord);
-                return Ok(());
-            }
-        } else if let Some(m) = p.mark() {
-            if let Some(idx) = c.parse_field_id(id, p, t, empty)? {
-                note_field(c, id, idx, ord);
-                return Ok(());
-            }
-            p.reset(m);
+        // A field parser that declines has read nothing.
+        if let Some(idx) = c.parse_field_id(id, p, t, empty)? {
+            note_field(c, id, idx, ord);
+            return Ok(());
         }
     }
     let n = p.element_node(t, empty)?;

@@ -508,6 +508,14 @@ impl<'a> Parser<'a> {
         })
     }
 
+    /// Right after a `Start` (no attributes checked here): the element's text when it is
+    /// character data only, closed by its own end tag; the element is then read. `None`
+    /// (nothing read) otherwise.
+    #[inline]
+    pub(crate) fn leaf_text(&mut self) -> Option<xml::Text<'a>> {
+        self.r.leaf_text()
+    }
+
     /// Back to a mark.
     pub fn reset(&mut self, m: Mark) {
         self.r.restore(m.cp);
@@ -525,6 +533,24 @@ impl<'a> Parser<'a> {
         let lt = (tag.name().as_ptr() as usize)
             .wrapping_sub(src.as_ptr() as usize)
             .wrapping_sub(1);
+        // Repairs of the start tag were collected just before it; those of the content
+        // after it. Only an undeclared prefix leaves the text as it reads.
+        let harmless = |r: &Repair<'_>| matches!(r.kind, RepairKind::UndeclaredPrefix { .. });
+        let tag_clean = self
+            .repairs
+            .iter()
+            .rev()
+            .take_while(|r| r.offset >= lt)
+            .all(harmless)
+            && src.as_bytes().get(lt) == Some(&b'<');
+        if !empty && tag_clean {
+            // A text-only element: read in one step.
+            if self.r.leaf_text().is_some() {
+                if let Some(raw) = src.get(lt..self.r.offset()) {
+                    return Ok(Node::Raw(raw));
+                }
+            }
+        }
         if let Some(m) = self.mark() {
             if !empty {
                 let mut depth = 1usize;
@@ -541,22 +567,14 @@ impl<'a> Parser<'a> {
                     }
                 }
             }
-            // Repairs of the start tag were collected just before it; those of the content
-            // after it. Only an undeclared prefix leaves the text as it reads.
-            let harmless = |r: &Repair<'_>| matches!(r.kind, RepairKind::UndeclaredPrefix { .. });
-            let clean = self
-                .repairs
-                .iter()
-                .rev()
-                .take_while(|r| r.offset >= lt)
-                .all(harmless)
+            let clean = tag_clean
                 && self
                     .repairs
                     .get(m.repairs..)
                     .unwrap_or(&[])
                     .iter()
                     .all(harmless);
-            if clean && self.r.can_checkpoint() && src.as_bytes().get(lt) == Some(&b'<') {
+            if clean && self.r.can_checkpoint() {
                 if let Some(raw) = src.get(lt..self.r.offset()) {
                     return Ok(Node::Raw(raw));
                 }

@@ -1115,6 +1115,68 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Right after a `Start`: when the element's content is character data and its end tag
+    /// follows written tightly (`text</name>`), reads both and returns the text (empty for
+    /// `<name></name>`). The events, repairs and errors of the usual path would be exactly a
+    /// `Text` (if any) and the `End`; in every other case (markup or a reference needing a
+    /// repair inside, another end tag, something queued) nothing is read and `None` is
+    /// returned.
+    #[inline]
+    pub(crate) fn leaf_text(&mut self) -> Option<Text<'a>> {
+        if self.slow || self.phase != Phase::Root {
+            return None;
+        }
+        let top = *self.depth.checked_sub(1).and_then(|d| self.stack.get(d))?;
+        let b = self.src.as_bytes();
+        let start = self.pos;
+        let mut i = start;
+        let mut plain = true;
+        let mut acc = 0u8;
+        let lt = loop {
+            let c = *b.get(i)?;
+            let k = class(c);
+            if k & C_TEXT_STOP == 0 {
+                acc |= k;
+                i += 1;
+                continue;
+            }
+            match c {
+                b'<' => break i,
+                b'&' => {
+                    plain = false;
+                    acc |= C_NOT_WS;
+                    i = check_ref(b, i).ok()?;
+                }
+                _ => {
+                    // '>': only `]]>` changes anything (a violation).
+                    if i >= 2 && b.get(i - 2..i) == Some(b"]]") {
+                        return None;
+                    }
+                    acc |= k;
+                    i += 1;
+                }
+            }
+        };
+        let ns = lt + 2;
+        let ne = ns + top.len();
+        if top.is_empty()
+            || b.get(lt + 1) != Some(&b'/')
+            || b.get(ne) != Some(&b'>')
+            || b.get(ns..ne) != Some(top.as_bytes())
+        {
+            return None;
+        }
+        let raw = self.src.get(start..lt)?;
+        self.pos = ne + 1;
+        self.pop();
+        self.last_end = Some((ns, ne));
+        Some(Text {
+            raw,
+            ws: acc & C_NOT_WS == 0,
+            plain,
+        })
+    }
+
     /// [`next_raw`](Self::next_raw) as one out-of-line call (for the parsers, which inline
     /// their own loop around it).
     #[inline(never)]
