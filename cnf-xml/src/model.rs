@@ -38,6 +38,48 @@ pub trait Item<'a>: Sized {
     /// decline.
     const NEEDS_MARK: bool;
 
+    /// [`parse`](Self::parse) into `slot` (containers are built in place); `false` when the
+    /// shape is not the modelled one (nothing read, `slot` unchanged).
+    ///
+    /// # Errors
+    /// The tokenizer's.
+    #[inline]
+    fn parse_into(
+        p: &mut Parser<'a>,
+        tag: &StartTag<'a>,
+        empty: bool,
+        slot: &mut Option<Self>,
+    ) -> Result<bool, Stop> {
+        Ok(match Self::parse(p, tag, empty)? {
+            Some(v) => {
+                *slot = Some(v);
+                true
+            }
+            None => false,
+        })
+    }
+
+    /// [`parse`](Self::parse) appended to `list` (containers are built in place); `false`
+    /// when the shape is not the modelled one (nothing read, `list` unchanged).
+    ///
+    /// # Errors
+    /// The tokenizer's.
+    #[inline]
+    fn parse_push(
+        p: &mut Parser<'a>,
+        tag: &StartTag<'a>,
+        empty: bool,
+        list: &mut Vec<Self>,
+    ) -> Result<bool, Stop> {
+        Ok(match Self::parse(p, tag, empty)? {
+            Some(v) => {
+                list.push(v);
+                true
+            }
+            None => false,
+        })
+    }
+
     /// Writes the element named `name` at `depth` (the line is positioned).
     ///
     /// # Errors
@@ -459,7 +501,21 @@ macro_rules! container {
         impl<'a> Item<'a> for $name<'a> {
             const NEEDS_MARK: bool = false;
             fn parse(p: &mut Parser<'a>, tag: &StartTag<'a>, empty: bool) -> Result<Option<Self>, Stop> {
-                parse_container::<Self>(p, tag, empty).map(Some)
+                let mut c = Self::default();
+                parse_container(&mut c, p, tag, empty)?;
+                Ok(Some(c))
+            }
+            fn parse_into(p: &mut Parser<'a>, tag: &StartTag<'a>, empty: bool, slot: &mut Option<Self>) -> Result<bool, Stop> {
+                let c = slot.insert(Self::default());
+                parse_container(c, p, tag, empty)?;
+                Ok(true)
+            }
+            fn parse_push(p: &mut Parser<'a>, tag: &StartTag<'a>, empty: bool, list: &mut Vec<Self>) -> Result<bool, Stop> {
+                list.push(Self::default());
+                if let Some(c) = list.last_mut() {
+                    parse_container(c, p, tag, empty)?;
+                }
+                Ok(true)
             }
             fn write<W: fmt::Write>(&self, name: &str, out: &mut Out<'_, W>, depth: usize) -> fmt::Result {
                 write_container(self, name, out, depth)
@@ -471,24 +527,18 @@ macro_rules! container {
     (@parse one $s:ident, $field:ident, $ty:ty, $i:ident, $p:ident, $tag:ident, $empty:ident) => {{
         if $s.$field.is_some() {
             Ok(None)
+        } else if <$ty as Item<'a>>::parse_into($p, $tag, $empty, &mut $s.$field)? {
+            Ok(Some(0))
         } else {
-            match <$ty as Item<'a>>::parse($p, $tag, $empty)? {
-                Some(v) => {
-                    $s.$field = Some(v);
-                    Ok(Some(0))
-                }
-                None => Ok(None),
-            }
+            Ok(None)
         }
     }};
     (@parse many $s:ident, $field:ident, $ty:ty, $i:ident, $p:ident, $tag:ident, $empty:ident) => {{
-        match <$ty as Item<'a>>::parse($p, $tag, $empty)? {
-            Some(v) => {
-                let idx = u16::try_from($s.$field.len()).unwrap_or(u16::MAX);
-                $s.$field.push(v);
-                Ok(Some(idx))
-            }
-            None => Ok(None),
+        let idx = u16::try_from($s.$field.len()).unwrap_or(u16::MAX);
+        if <$ty as Item<'a>>::parse_push($p, $tag, $empty, &mut $s.$field)? {
+            Ok(Some(idx))
+        } else {
+            Ok(None)
         }
     }};
     (@len one $f:expr) => { usize::from($f.is_some()) };
@@ -620,25 +670,26 @@ fn child<'a, C: Container<'a>>(
     Ok(())
 }
 
+/// Reads the content of a container into `c` (a default one).
 fn parse_container<'a, C: Container<'a>>(
+    c: &mut C,
     p: &mut Parser<'a>,
     tag: &StartTag<'a>,
     empty: bool,
-) -> Result<C, Stop> {
-    let mut c = C::default();
+) -> Result<(), Stop> {
     *c.attrs_mut() = Parser::attrs(tag);
     if empty {
-        return Ok(c);
+        return Ok(());
     }
     let mut ord = Order::default();
     loop {
         let Some(ev) = p.next_skip_ws()? else {
-            return Ok(c);
+            return Ok(());
         };
         match ev {
-            Event::Start(t) => child(&mut c, p, &t, false, &mut ord)?,
-            Event::Empty(t) => child(&mut c, p, &t, true, &mut ord)?,
-            Event::End(_) => return Ok(c),
+            Event::Start(t) => child(c, p, &t, false, &mut ord)?,
+            Event::Empty(t) => child(c, p, &t, true, &mut ord)?,
+            Event::End(_) => return Ok(()),
             Event::Text(t) => {
                 if !t.is_whitespace() {
                     // Text beside child elements is kept trimmed: the writer indents it.
@@ -646,12 +697,12 @@ fn parse_container<'a, C: Container<'a>>(
                         Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
                         Cow::Owned(o) => Cow::Owned(String::from(o.trim())),
                     };
-                    push_text_extra(&mut c, v);
+                    push_text_extra(c, v);
                 }
             }
-            Event::CData(s) => push_text_extra(&mut c, Cow::Borrowed(s.trim())),
-            Event::Comment(s) => push_extra(&mut c, Node::Comment(Cow::Borrowed(s))),
-            Event::Pi(a, b) => push_extra(&mut c, Node::Pi(Cow::Borrowed(a), Cow::Borrowed(b))),
+            Event::CData(s) => push_text_extra(c, Cow::Borrowed(s.trim())),
+            Event::Comment(s) => push_extra(c, Node::Comment(Cow::Borrowed(s))),
+            Event::Pi(a, b) => push_extra(c, Node::Pi(Cow::Borrowed(a), Cow::Borrowed(b))),
             Event::Declaration(_) | Event::Repair(_) => {}
         }
     }
@@ -1325,7 +1376,7 @@ impl<'a> Document<'a> {
                         "Default" => RootKind::Default,
                         _ => return Ok(false),
                     };
-                    self.config = parse_container::<DeviceConfig<'a>>(p, &t, empty)?;
+                    parse_container(&mut self.config, p, &t, empty)?;
                     have_root = true;
                 }
                 Event::Start(t) | Event::Empty(t) => {
