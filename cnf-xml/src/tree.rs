@@ -553,17 +553,13 @@ impl<'a> Parser<'a> {
         }
         if let Some(m) = self.mark() {
             if !empty {
-                let mut depth = 1usize;
-                while let Some(ev) = self.next_skip_ws()? {
-                    match ev {
-                        Event::Start(_) => depth += 1,
-                        Event::End(_) => {
-                            depth -= 1;
-                            if depth == 0 {
-                                break;
-                            }
-                        }
-                        _ => {}
+                // Read to the end of this element (the depth before its start tag).
+                let target = self.r.depth().saturating_sub(1);
+                loop {
+                    match self.r.skip_to_depth(target) {
+                        Ok(Some(rep)) => self.repairs.push(rep),
+                        Ok(None) => break,
+                        Err(f) => return Err(self.fail(f)),
                     }
                 }
             }

@@ -1177,6 +1177,34 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// Reads on (the events are not returned) until an `End` leaves the depth at `target` or
+    /// below, or to the end of the input (`Ok(None)`); stops at each repair (`Ok(Some)`: call
+    /// again to go on). Whitespace before tags is skipped as by
+    /// [`skip_whitespace_before_tag`](Self::skip_whitespace_before_tag).
+    ///
+    /// # Errors
+    /// As [`next_raw`](Self::next_raw).
+    #[inline(never)]
+    pub(crate) fn skip_to_depth(&mut self, target: usize) -> Result<Option<Repair<'a>>, Fail> {
+        loop {
+            self.skip_whitespace_before_tag();
+            match self.next_raw()? {
+                None => return Ok(None),
+                Some(Event::Repair(r)) => return Ok(Some(r)),
+                Some(Event::Start(_)) => {
+                    // A text-only child: its text and end tag in one step.
+                    let _ = self.leaf_text();
+                }
+                Some(Event::End(_)) => {
+                    if self.depth <= target {
+                        return Ok(None);
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+    }
+
     /// [`next_raw`](Self::next_raw) as one out-of-line call (for the parsers, which inline
     /// their own loop around it).
     #[inline(never)]
