@@ -407,8 +407,8 @@ impl<'a> Iterator for Attributes<'a> {
             Ok(Some(a)) => {
                 self.pos = a.next;
                 Some(Attribute {
-                    name: self.src.get(a.name.0..a.name.1)?,
-                    raw_value: self.src.get(a.value.0..a.value.1)?,
+                    name: sub(self.src, a.name.0, a.name.1)?,
+                    raw_value: sub(self.src, a.value.0, a.value.1)?,
                 })
             }
             _ => None,
@@ -646,6 +646,16 @@ fn skip_ws(b: &[u8], i: usize) -> usize {
         .iter()
         .position(|&c| class(c) & C_WS == 0)
         .unwrap_or(rest.len())
+}
+
+/// `src[a..b]`, or `None` when the range is out of bounds or not on character boundaries
+/// (a small inlined form of `str::get`, which the compiler keeps out of line in the
+/// tokenizer's large functions).
+#[inline(always)]
+fn sub(src: &str, a: usize, b: usize) -> Option<&str> {
+    let (head, _) = src.split_at_checked(b)?;
+    let (_, s) = head.split_at_checked(a)?;
+    Some(s)
 }
 
 /// Scans one attribute starting at `i` (leading whitespace allowed). `Ok(None)` at the end of
@@ -1166,7 +1176,7 @@ impl<'a> Reader<'a> {
         {
             return None;
         }
-        let raw = self.src.get(start..lt)?;
+        let raw = sub(self.src, start, lt)?;
         self.pos = ne + 1;
         self.pop();
         self.last_end = Some((ns, ne));
@@ -1267,7 +1277,7 @@ impl<'a> Reader<'a> {
             if is_ws(c) {
                 let k = skip_ws(b, self.pos + 1);
                 if b.get(k) == Some(&b'<') {
-                    let raw = self.src.get(self.pos..k).unwrap_or("");
+                    let raw = sub(self.src, self.pos, k).unwrap_or("");
                     self.pos = k;
                     // Whitespace never changes the phase nor the stray-end heuristics, and
                     // nothing is queued here (repairs are drained before every token).
@@ -1394,7 +1404,7 @@ impl<'a> Reader<'a> {
             (end, raw.iter().all(|&c| is_ws(c)))
         };
         self.pos = end;
-        let raw = self.src.get(start..end).unwrap_or("");
+        let raw = sub(self.src, start, end).unwrap_or("");
         let text = Text { raw, ws, plain };
         if self.phase != Phase::Root {
             if text.is_whitespace() {
@@ -1432,7 +1442,7 @@ impl<'a> Reader<'a> {
         if declared {
             return Ok(());
         }
-        let p = self.src.get(name.0..name.0 + colon).unwrap_or("");
+        let p = sub(self.src, name.0, name.0 + colon).unwrap_or("");
         self.violation(
             ErrorKind::UndeclaredPrefix,
             RepairKind::UndeclaredPrefix { prefix: p },
@@ -1494,7 +1504,7 @@ impl<'a> Reader<'a> {
                                 return Err(self.err(ErrorKind::TooManyAttributes, j));
                             }
                             if let Some((kind, at)) = a.repair {
-                                let attribute = self.src.get(a.name.0..a.name.1).unwrap_or("");
+                                let attribute = sub(self.src, a.name.0, a.name.1).unwrap_or("");
                                 let kind = match kind {
                                     RepairKind::UnquotedValue { .. } => {
                                         RepairKind::UnquotedValue { attribute }
@@ -1534,7 +1544,7 @@ impl<'a> Reader<'a> {
                                 d
                             };
                             if dup {
-                                let attribute = self.src.get(a.name.0..a.name.1).unwrap_or("");
+                                let attribute = sub(self.src, a.name.0, a.name.1).unwrap_or("");
                                 self.violation(
                                     ErrorKind::DuplicateAttribute,
                                     RepairKind::DuplicateAttribute { attribute },
@@ -1570,8 +1580,8 @@ impl<'a> Reader<'a> {
                 }
             }
         };
-        let name = self.src.get(name_start..name_end).unwrap_or("");
-        let attrs = self.src.get(attrs_start..attrs_end).unwrap_or("");
+        let name = sub(self.src, name_start, name_end).unwrap_or("");
+        let attrs = sub(self.src, attrs_start, attrs_end).unwrap_or("");
         self.pos = attrs_end + if empty { 2 } else { 1 };
         // push first so declarations on this element are in scope for its own names
         let d = self.depth;
@@ -1659,7 +1669,7 @@ impl<'a> Reader<'a> {
             return Err(self.err(ErrorKind::InvalidName, ns));
         }
         self.pos = self.pos.max(j) + 1;
-        let name = self.src.get(ns..ne).unwrap_or("");
+        let name = sub(self.src, ns, ne).unwrap_or("");
         let top_b = self.depth.checked_sub(1).and_then(|d| self.stack.get(d));
         if top_b == Some(&name) {
             self.pop();
@@ -1690,7 +1700,7 @@ impl<'a> Reader<'a> {
         // 2. A duplicate of the end tag just read: drop it.
         let dup = self
             .last_end
-            .and_then(|(s, e)| self.src.get(s..e))
+            .and_then(|(s, e)| sub(self.src, s, e))
             .is_some_and(|n| n == name);
         if dup || self.depth == 0 {
             self.repair(RepairKind::StrayEndTag { name }, lt);
@@ -1719,7 +1729,7 @@ impl<'a> Reader<'a> {
             let Some(k) = memchr::memmem::find(b.get(body..).unwrap_or(&[]), b"-->") else {
                 return self.eof_inside(lt);
             };
-            let content = self.src.get(body..body + k).unwrap_or("");
+            let content = sub(self.src, body, body + k).unwrap_or("");
             if memchr::memmem::find(content.as_bytes(), b"--").is_some() || content.ends_with('-') {
                 self.violation(
                     ErrorKind::DoubleHyphenInComment,
@@ -1746,7 +1756,7 @@ impl<'a> Reader<'a> {
             }
             self.pos = body + k + 3;
             self.last_end = None;
-            let content = self.src.get(body..body + k).unwrap_or("");
+            let content = sub(self.src, body, body + k).unwrap_or("");
             return Ok(Some(self.emit(Event::CData(content))));
         }
         if rest.len() >= 9 && rest[2..9].eq_ignore_ascii_case(b"DOCTYPE") {
@@ -1803,7 +1813,7 @@ impl<'a> Reader<'a> {
         };
         let end = te + k;
         self.pos = end + 2;
-        let target = self.src.get(ts..te).unwrap_or("");
+        let target = sub(self.src, ts, te).unwrap_or("");
         if target.is_empty() || !name_start_ok(b.get(ts).copied().unwrap_or(0)) {
             self.violation(
                 ErrorKind::InvalidName,
@@ -1820,7 +1830,7 @@ impl<'a> Reader<'a> {
                 te,
             )?;
         }
-        let content = self.src.get(content_start..end).unwrap_or("");
+        let content = sub(self.src, content_start, end).unwrap_or("");
         if target.eq_ignore_ascii_case("xml") {
             let bom = if self.src.starts_with('\u{feff}') {
                 3
