@@ -1450,20 +1450,17 @@ impl<'a> Reader<'a> {
         )
     }
 
-    #[inline(always)]
-    fn read_start(&mut self) -> Result<Option<Event<'a>>, Fail> {
+    /// The attributes of a start tag whose name ends at `name_end`: where
+    /// the attribute text ends, whether the tag is empty (`/>`), whether it declares
+    /// namespaces and whether an attribute name has a prefix. `Ok(None)` when the input
+    /// ends inside the tag.
+    #[inline(never)]
+    #[allow(clippy::type_complexity)]
+    fn read_attributes(
+        &mut self,
+        name_end: usize,
+    ) -> Result<Option<(usize, bool, bool, bool)>, Fail> {
         let b = self.src.as_bytes();
-        let lt = self.pos;
-        let name_start = lt + 1;
-        let (name_end, name_colon) = scan_name_colon(b, name_start);
-        if self.phase == Phase::Epilog {
-            self.violation(ErrorKind::MultipleRoots, RepairKind::MultipleRoots, lt)?;
-            self.phase = Phase::Root;
-        }
-        if self.depth >= self.limits.max_depth {
-            return Err(self.err(ErrorKind::TooDeep, lt));
-        }
-        // attributes
         let attrs_start = name_end;
         let mut i = name_end;
         let mut count = 0usize;
@@ -1476,7 +1473,7 @@ impl<'a> Reader<'a> {
             let j = skip_ws(b, i);
             match b.get(j) {
                 None => {
-                    return self.eof_inside(lt);
+                    return Ok(None);
                 }
                 Some(b'>') => break (j, false),
                 Some(b'/') => {
@@ -1484,7 +1481,7 @@ impl<'a> Reader<'a> {
                         break (j, true);
                     }
                     if b.get(j + 1).is_none() {
-                        return self.eof_inside(lt);
+                        return Ok(None);
                     }
                     return Err(self.err(ErrorKind::MalformedTag, j));
                 }
@@ -1569,16 +1566,42 @@ impl<'a> Reader<'a> {
                             }
                             i = a.next;
                         }
-                        Ok(None) => return self.eof_inside(lt),
+                        Ok(None) => return Ok(None),
                         Err((kind, at)) => {
                             if at >= b.len() {
-                                return self.eof_inside(lt);
+                                return Ok(None);
                             }
                             return Err(self.err(kind, at));
                         }
                     }
                 }
             }
+        };
+        Ok(Some((attrs_end, empty, ns_decls, any_prefixed_attr)))
+    }
+
+    #[inline(always)]
+    fn read_start(&mut self) -> Result<Option<Event<'a>>, Fail> {
+        let b = self.src.as_bytes();
+        let lt = self.pos;
+        let name_start = lt + 1;
+        let (name_end, name_colon) = scan_name_colon(b, name_start);
+        if self.phase == Phase::Epilog {
+            self.violation(ErrorKind::MultipleRoots, RepairKind::MultipleRoots, lt)?;
+            self.phase = Phase::Root;
+        }
+        if self.depth >= self.limits.max_depth {
+            return Err(self.err(ErrorKind::TooDeep, lt));
+        }
+        let attrs_start = name_end;
+        // Most tags have no attributes: `<name>` and `<name/>` skip the attribute scanner.
+        let (attrs_end, empty, ns_decls, any_prefixed_attr) = match b.get(name_end) {
+            Some(b'>') => (name_end, false, false, false),
+            Some(b'/') if b.get(name_end + 1) == Some(&b'>') => (name_end, true, false, false),
+            _ => match self.read_attributes(name_end)? {
+                Some(t) => t,
+                None => return self.eof_inside(lt),
+            },
         };
         let name = sub(self.src, name_start, name_end).unwrap_or("");
         let attrs = sub(self.src, attrs_start, attrs_end).unwrap_or("");
@@ -1592,6 +1615,7 @@ impl<'a> Reader<'a> {
         if self.phase == Phase::Prolog {
             self.phase = Phase::Root;
         }
+        let lenient = self.mode == Mode::Lenient;
         if ns_decls {
             let mut k = attrs_start;
             while let Ok(Some(a)) = scan_attr(b, k, lenient) {
