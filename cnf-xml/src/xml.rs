@@ -648,6 +648,32 @@ fn skip_ws(b: &[u8], i: usize) -> usize {
         .unwrap_or(rest.len())
 }
 
+/// `a == b` for element names, inlined: names are short, and a `memcmp` call costs more
+/// than comparing them in two overlapping 8- or 4-byte words.
+#[inline(always)]
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    fn word8(s: &[u8], i: usize) -> Option<u64> {
+        s.get(i..i + 8)
+            .and_then(|c| <[u8; 8]>::try_from(c).ok())
+            .map(u64::from_ne_bytes)
+    }
+    fn word4(s: &[u8], i: usize) -> Option<u32> {
+        s.get(i..i + 4)
+            .and_then(|c| <[u8; 4]>::try_from(c).ok())
+            .map(u32::from_ne_bytes)
+    }
+    match n {
+        0..4 => a == b,
+        4..8 => word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4),
+        8..=16 => word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8),
+        _ => a == b,
+    }
+}
+
 /// `src[a..b]`, or `None` when the range is out of bounds or not on character boundaries
 /// (a small inlined form of `str::get`, which the compiler keeps out of line in the
 /// tokenizer's large functions).
@@ -1172,7 +1198,7 @@ impl<'a> Reader<'a> {
         if top.is_empty()
             || b.get(lt + 1) != Some(&b'/')
             || b.get(ne) != Some(&b'>')
-            || b.get(ns..ne) != Some(top.as_bytes())
+            || !b.get(ns..ne).is_some_and(|n| same_name(n, top.as_bytes()))
         {
             return None;
         }
@@ -1664,7 +1690,9 @@ impl<'a> Reader<'a> {
         // Fast path: `</top>`, the end tag of the open element, written tightly.
         if let Some(&top) = self.depth.checked_sub(1).and_then(|d| self.stack.get(d)) {
             let ne = ns + top.len();
-            if !top.is_empty() && b.get(ne) == Some(&b'>') && b.get(ns..ne) == Some(top.as_bytes())
+            if !top.is_empty()
+                && b.get(ne) == Some(&b'>')
+                && b.get(ns..ne).is_some_and(|n| same_name(n, top.as_bytes()))
             {
                 self.pos = ne + 1;
                 self.pop();
