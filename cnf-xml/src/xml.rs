@@ -613,30 +613,66 @@ fn name_start_ok(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_' || b == b':' || b >= 0x80
 }
 
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// The eight bytes at `i` as one word (little-endian), if there are eight.
 #[inline(always)]
-fn scan_name(b: &[u8], start: usize) -> usize {
-    let rest = b.get(start..).unwrap_or(&[]);
-    start
-        + rest
-            .iter()
-            .position(|&c| class(c) & C_NAME_END != 0)
-            .unwrap_or(rest.len())
+fn word_at(b: &[u8], i: usize) -> Option<u64> {
+    b.get(i..i.wrapping_add(8))
+        .and_then(|c| <[u8; 8]>::try_from(c).ok())
+        .map(u64::from_le_bytes)
 }
 
-/// [`scan_name`] that also says whether the name holds a colon.
+/// True when every byte of `v` is at least 0x40. Every name delimiter (whitespace and
+/// `/>=<"'?!&;`) and `:` are below 0x40: such a word holds name characters only.
+#[inline(always)]
+fn all_at_least_0x40(v: u64) -> bool {
+    (v | (v << 1)) & HI == HI
+}
+
+/// The end of the name starting at `start` (the first delimiter, or the end of input) and
+/// whether the name holds a colon. Eight letters per step, byte by byte from the first
+/// byte below 0x40 (a digit, `-`, `.`, `:` or the delimiter).
 #[inline(always)]
 fn scan_name_colon(b: &[u8], start: usize) -> (usize, bool) {
-    let rest = b.get(start..).unwrap_or(&[]);
+    let mut at = start;
     let mut acc = 0u8;
-    let n = rest
-        .iter()
-        .position(|&c| {
+    loop {
+        if let Some(w) = word_at(b, at) {
+            if all_at_least_0x40(w) {
+                at += 8;
+                continue;
+            }
+        }
+        let stop = at.saturating_add(8);
+        while at < stop {
+            let Some(&c) = b.get(at) else {
+                return (at, acc & C_COLON != 0);
+            };
             let k = class(c);
+            if k & C_NAME_END != 0 {
+                return (at, acc & C_COLON != 0);
+            }
             acc |= k;
-            k & C_NAME_END != 0
-        })
-        .unwrap_or(rest.len());
-    (start + n, acc & C_COLON != 0)
+            at += 1;
+        }
+    }
+}
+
+#[inline(always)]
+fn scan_name(b: &[u8], start: usize) -> usize {
+    scan_name_colon(b, start).0
+}
+
+/// The first `<`, `&` or `>` at or after `from` (`b.len()` if none). Byte by byte: the
+/// values of configuration files are short.
+#[inline(always)]
+fn find_text_stop(b: &[u8], from: usize) -> usize {
+    let rest = b.get(from..).unwrap_or(&[]);
+    from + rest
+        .iter()
+        .position(|&c| class(c) & C_TEXT_STOP != 0)
+        .unwrap_or(rest.len())
 }
 
 #[inline(always)]
@@ -1167,20 +1203,12 @@ impl<'a> Reader<'a> {
         let start = self.pos;
         let mut i = start;
         let mut plain = true;
-        let mut acc = 0u8;
         let lt = loop {
-            let c = *b.get(i)?;
-            let k = class(c);
-            if k & C_TEXT_STOP == 0 {
-                acc |= k;
-                i += 1;
-                continue;
-            }
-            match c {
+            i = find_text_stop(b, i);
+            match *b.get(i)? {
                 b'<' => break i,
                 b'&' => {
                     plain = false;
-                    acc |= C_NOT_WS;
                     i = check_ref(b, i).ok()?;
                 }
                 _ => {
@@ -1188,7 +1216,6 @@ impl<'a> Reader<'a> {
                     if i >= 2 && b.get(i - 2..i) == Some(b"]]") {
                         return None;
                     }
-                    acc |= k;
                     i += 1;
                 }
             }
@@ -1203,14 +1230,12 @@ impl<'a> Reader<'a> {
             return None;
         }
         let raw = sub(self.src, start, lt)?;
+        // Whitespace only: rare in a leaf, decided by the first byte in all other cases.
+        let ws = raw.as_bytes().first().is_none_or(|&c| is_ws(c)) && raw.bytes().all(is_ws);
         self.pos = ne + 1;
         self.pop();
         self.last_end = Some((ns, ne));
-        Some(Text {
-            raw,
-            ws: acc & C_NOT_WS == 0,
-            plain,
-        })
+        Some(Text { raw, ws, plain })
     }
 
     /// Reads on (the events are not returned) until an `End` leaves the depth at `target` or
