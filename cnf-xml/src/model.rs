@@ -427,6 +427,7 @@ macro_rules! container {
             const NAMES: &'static [&'static str] = &[$($xml),*];
 
             #[allow(unused_assignments, unused_mut, unused_variables)]
+            #[inline(always)]
             fn classify(name: &str) -> Option<u8> {
                 let mut i = 0u8;
                 $(
@@ -438,6 +439,7 @@ macro_rules! container {
             }
 
             #[allow(unused_assignments, unused_mut, unused_variables)]
+            #[inline(always)]
             fn parse_field(&mut self, id: u8, p: &mut Parser<'a>, tag: &StartTag<'a>, empty: bool)
                 -> Result<Option<u16>, Stop>
             {
@@ -487,7 +489,9 @@ macro_rules! container {
             fn extras(&self) -> &[Node<'a>] { &self.extras }
             fn layout_mut(&mut self) -> &mut Vec<Slot> { &mut self.layout }
             fn layout(&self) -> &[Slot] { &self.layout }
+            #[inline(always)]
             fn classify_name(name: &str) -> Option<u8> { Self::classify(name) }
+            #[inline(always)]
             fn parse_field_id(&mut self, id: u8, p: &mut Parser<'a>, tag: &StartTag<'a>, empty: bool) -> Result<Option<u16>, Stop> {
                 self.parse_field(id, p, tag, empty)
             }
@@ -605,29 +609,35 @@ fn push_extra<'a, C: Container<'a>>(c: &mut C, node: Node<'a>) {
 }
 
 /// Records field `id`, element `idx`, just read.
+#[inline(always)]
 fn note_field<'a, C: Container<'a>>(c: &mut C, id: u8, idx: u16, ord: &mut Order) {
     if c.layout().is_empty() {
         if c.extras().is_empty() && id >= ord.last {
             ord.last = id;
             return;
         }
-        // Leaving the canonical order: write down what was read so far, which was in it.
-        let mut layout =
-            Vec::with_capacity(usize::from(C::nfields()).min(24) + c.extras().len() + 2);
-        for fid in 0..C::nfields() {
-            for k in 0..c.field_len_id(fid) {
-                let k = u16::try_from(k).unwrap_or(u16::MAX);
-                if (fid, k) != (id, idx) {
-                    layout.push(Slot(fid, k));
-                }
-            }
-        }
-        for e in 0..c.extras().len() {
-            layout.push(Slot(EXTRA, u16::try_from(e).unwrap_or(u16::MAX)));
-        }
-        *c.layout_mut() = layout;
+        start_layout(c, id, idx);
     }
     c.layout_mut().push(Slot(id, idx));
+}
+
+/// Leaving the canonical order: writes down what was read so far (which was in it) except
+/// field `id`, element `idx`, just read.
+#[inline(never)]
+fn start_layout<'a, C: Container<'a>>(c: &mut C, id: u8, idx: u16) {
+    let mut layout = Vec::with_capacity(usize::from(C::nfields()).min(24) + c.extras().len() + 2);
+    for fid in 0..C::nfields() {
+        for k in 0..c.field_len_id(fid) {
+            let k = u16::try_from(k).unwrap_or(u16::MAX);
+            if (fid, k) != (id, idx) {
+                layout.push(Slot(fid, k));
+            }
+        }
+    }
+    for e in 0..c.extras().len() {
+        layout.push(Slot(EXTRA, u16::try_from(e).unwrap_or(u16::MAX)));
+    }
+    *c.layout_mut() = layout;
 }
 
 /// Text beside child elements; merged with a text just before it (the writer could not
@@ -651,6 +661,7 @@ fn push_text_extra<'a, C: Container<'a>>(c: &mut C, v: Cow<'a, str>) {
     push_extra(c, Node::Text(v));
 }
 
+#[inline(always)]
 fn child<'a, C: Container<'a>>(
     c: &mut C,
     p: &mut Parser<'a>,

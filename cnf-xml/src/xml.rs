@@ -1307,6 +1307,7 @@ impl<'a> Reader<'a> {
         self.emit(Event::End(name))
     }
 
+    #[inline(always)]
     fn pop(&mut self) {
         self.depth = self.depth.saturating_sub(1);
         while self.ns_len > 0 && usize::from(self.ns[self.ns_len - 1].2) > self.depth {
