@@ -1193,7 +1193,7 @@ impl<'a> Reader<'a> {
     /// `Text` (if any) and the `End`; in every other case (markup or a reference needing a
     /// repair inside, another end tag, something queued) nothing is read and `None` is
     /// returned.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn leaf_text(&mut self) -> Option<Text<'a>> {
         if self.slow || self.phase != Phase::Root {
             return None;
