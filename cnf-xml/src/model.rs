@@ -688,7 +688,7 @@ fn parse_container<'a, C: Container<'a>>(
     tag: &StartTag<'a>,
     empty: bool,
 ) -> Result<(), Stop> {
-    *c.attrs_mut() = Parser::attrs(tag);
+    *c.attrs_mut() = p.tag_attrs(tag);
     if empty {
         return Ok(());
     }

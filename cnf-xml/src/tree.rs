@@ -594,6 +594,24 @@ impl<'a> Parser<'a> {
             .collect()
     }
 
+    /// [`attrs`](Self::attrs) of a tag this parser just returned (its attributes are not
+    /// scanned again).
+    #[must_use]
+    pub fn tag_attrs(&self, tag: &StartTag<'a>) -> Vec<Attr<'a>> {
+        if !tag.has_attributes() {
+            return Vec::new();
+        }
+        match self.r.kept_attributes(tag) {
+            Some(attrs) => attrs
+                .map(|a| Attr {
+                    name: Cow::Borrowed(a.name),
+                    value: a.value(),
+                })
+                .collect(),
+            None => Self::attrs(tag),
+        }
+    }
+
     /// Reads the rest of a generic element whose start tag was `tag`.
     ///
     /// # Errors
@@ -601,7 +619,7 @@ impl<'a> Parser<'a> {
     pub fn element(&mut self, tag: &StartTag<'a>, empty: bool) -> Result<Element<'a>, Stop> {
         let mut e = Element {
             name: Cow::Borrowed(tag.name()),
-            attrs: Self::attrs(tag),
+            attrs: self.tag_attrs(tag),
             children: Vec::new(),
         };
         if empty {

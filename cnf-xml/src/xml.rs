@@ -551,6 +551,21 @@ pub struct Reader<'a> {
     /// Something is queued or pending (repairs, an event, auto-closes, an error): the next
     /// call takes the careful path. Clear means the next call reads a token right away.
     slow: bool,
+    /// Name and value spans of the attributes of the start tag whose attribute text starts
+    /// at `attr_at` (`usize::MAX`: none kept), so that they are not scanned again.
+    attr_spans: [AttrSpan; ATTR_KEEP],
+    attr_n: usize,
+    attr_at: usize,
+}
+
+/// How many attributes of a start tag are kept as spans (more are scanned again on demand).
+const ATTR_KEEP: usize = 8;
+
+/// An attribute's name and raw value as byte ranges of the input.
+#[derive(Clone, Copy, Debug, Default)]
+struct AttrSpan {
+    name: (u32, u32),
+    value: (u32, u32),
 }
 
 /// A compact error (kind and offset) returned by [`Reader::next_raw`]; turn it into an
@@ -961,6 +976,9 @@ impl<'a> Reader<'a> {
             error: false,
             too_large: src.len() > limits.max_input,
             slow: src.len() > limits.max_input,
+            attr_spans: [AttrSpan::default(); ATTR_KEEP],
+            attr_n: 0,
+            attr_at: usize::MAX,
         };
         if src.starts_with('\u{feff}') {
             r.pos = 3;
@@ -1036,6 +1054,27 @@ impl<'a> Reader<'a> {
             }
         }
         p
+    }
+
+    /// The attributes of `tag`, a start tag this reader returned, without scanning them
+    /// again when their spans were kept (the last tag with attributes, up to eight); the
+    /// same sequence as [`StartTag::attributes`].
+    pub(crate) fn kept_attributes(
+        &self,
+        tag: &StartTag<'a>,
+    ) -> Option<impl Iterator<Item = Attribute<'a>> + 'a> {
+        let at = (tag.attrs.as_ptr() as usize).wrapping_sub(self.src.as_ptr() as usize);
+        let kept = sub(self.src, self.attr_at, at.wrapping_add(tag.attrs.len()))?;
+        if at != self.attr_at || !core::ptr::eq(kept, tag.attrs) {
+            return None;
+        }
+        let src = self.src;
+        let spans = self.attr_spans;
+        let n = self.attr_n;
+        Some(spans.into_iter().take(n).map(move |sp| Attribute {
+            name: sub(src, sp.name.0 as usize, sp.name.1 as usize).unwrap_or(""),
+            raw_value: sub(src, sp.value.0 as usize, sp.value.1 as usize).unwrap_or(""),
+        }))
     }
 
     /// Saves the position (valid only while no event queued: call right after a `Start`).
@@ -1514,6 +1553,10 @@ impl<'a> Reader<'a> {
     ) -> Result<Option<(usize, bool, bool, bool)>, Fail> {
         let b = self.src.as_bytes();
         let attrs_start = name_end;
+        self.attr_at = usize::MAX;
+        // Spans are kept only for attributes read without a repair (a repaired value is cut
+        // where the scanner finds it again, in the attribute text alone).
+        let mut keep = true;
         let mut i = name_end;
         let mut count = 0usize;
         let mut any_prefixed_attr = false;
@@ -1548,11 +1591,24 @@ impl<'a> Reader<'a> {
                     }
                     match scan_attr(b, j, lenient) {
                         Ok(Some(a)) => {
+                            if let Some(slot) = self.attr_spans.get_mut(count) {
+                                *slot = AttrSpan {
+                                    name: (
+                                        u32::try_from(a.name.0).unwrap_or(u32::MAX),
+                                        u32::try_from(a.name.1).unwrap_or(u32::MAX),
+                                    ),
+                                    value: (
+                                        u32::try_from(a.value.0).unwrap_or(u32::MAX),
+                                        u32::try_from(a.value.1).unwrap_or(u32::MAX),
+                                    ),
+                                };
+                            }
                             count += 1;
                             if count > self.limits.max_attributes {
                                 return Err(self.err(ErrorKind::TooManyAttributes, j));
                             }
                             if let Some((kind, at)) = a.repair {
+                                keep = false;
                                 let attribute = sub(self.src, a.name.0, a.name.1).unwrap_or("");
                                 let kind = match kind {
                                     RepairKind::UnquotedValue { .. } => {
@@ -1629,6 +1685,12 @@ impl<'a> Reader<'a> {
                 }
             }
         };
+        // Kept for the parsers when all spans fit (offsets fit in u32: the input limit is
+        // far below).
+        if keep && count <= ATTR_KEEP && u32::try_from(attrs_end).is_ok() {
+            self.attr_n = count;
+            self.attr_at = attrs_start;
+        }
         Ok(Some((attrs_end, empty, ns_decls, any_prefixed_attr)))
     }
 
@@ -1687,10 +1749,19 @@ impl<'a> Reader<'a> {
             self.check_prefix((name_start, name_end), false)?;
         }
         if any_prefixed_attr {
-            let mut k = attrs_start;
-            while let Ok(Some(a)) = scan_attr(b, k, lenient) {
-                self.check_prefix(a.name, true)?;
-                k = a.next;
+            if self.attr_at == attrs_start {
+                for k in 0..self.attr_n {
+                    if let Some(&sp) = self.attr_spans.get(k) {
+                        let name = (sp.name.0 as usize, sp.name.1 as usize);
+                        self.check_prefix(name, true)?;
+                    }
+                }
+            } else {
+                let mut k = attrs_start;
+                while let Ok(Some(a)) = scan_attr(b, k, lenient) {
+                    self.check_prefix(a.name, true)?;
+                    k = a.next;
+                }
             }
         }
         self.last_end = None;
