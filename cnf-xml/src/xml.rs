@@ -1187,7 +1187,7 @@ impl<'a> Reader<'a> {
     /// # Errors
     /// In strict mode any violation; in both modes the limits, an unterminated construct
     /// (strict) and after an error every further call repeats [`ErrorKind::UnexpectedEof`].
-    #[inline]
+    #[inline(always)]
     pub fn next_event(&mut self) -> Result<Option<Event<'a>>, XmlError<'a>> {
         match self.next_raw() {
             Ok(ev) => Ok(ev),
