@@ -725,6 +725,20 @@ fn same_name(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+/// The first occurrence of the two bytes `x y` in `hay` (`memmem::find` builds a searcher
+/// on each call, which costs more than the one `?>` of a declaration).
+fn find_pair(hay: &[u8], x: u8, y: u8) -> Option<usize> {
+    let mut from = 0;
+    while let Some(k) = memchr::memchr(x, hay.get(from..)?) {
+        let at = from + k;
+        if hay.get(at + 1) == Some(&y) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
 /// `src[a..b]`, or `None` when the range is out of bounds or not on character boundaries
 /// (a small inlined form of `str::get`, which the compiler keeps out of line in the
 /// tokenizer's large functions).
@@ -1973,7 +1987,7 @@ impl<'a> Reader<'a> {
         let lt = self.pos;
         let ts = lt + 2;
         let te = scan_name(b, ts);
-        let Some(k) = memchr::memmem::find(b.get(te..).unwrap_or(&[]), b"?>") else {
+        let Some(k) = find_pair(b.get(te..).unwrap_or(&[]), b'?', b'>') else {
             return self.eof_inside(lt);
         };
         let end = te + k;
