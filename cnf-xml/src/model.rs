@@ -28,14 +28,57 @@ const EXTRA: u8 = u8::MAX;
 /// A node of the typed model: parsed from a start tag, written under a name.
 pub trait Item<'a>: Sized {
     /// Reads the element whose start tag was just returned; `Ok(None)` when its shape is not
-    /// the modelled one (then the caller rewinds and keeps it as a generic element).
+    /// the modelled one (then nothing was read, and the caller keeps it as a generic element).
     ///
     /// # Errors
     /// The tokenizer's.
     fn parse(p: &mut Parser<'a>, tag: &StartTag<'a>, empty: bool) -> Result<Option<Self>, Stop>;
 
-    /// True when the shape check needs a rewind mark (leaf values); containers never fail.
+    /// True for leaf values, whose shape check may read ahead and rewind; containers never
+    /// decline.
     const NEEDS_MARK: bool;
+
+    /// [`parse`](Self::parse) into `slot` (containers are built in place); `false` when the
+    /// shape is not the modelled one (nothing read, `slot` unchanged).
+    ///
+    /// # Errors
+    /// The tokenizer's.
+    #[inline]
+    fn parse_into(
+        p: &mut Parser<'a>,
+        tag: &StartTag<'a>,
+        empty: bool,
+        slot: &mut Option<Self>,
+    ) -> Result<bool, Stop> {
+        Ok(match Self::parse(p, tag, empty)? {
+            Some(v) => {
+                *slot = Some(v);
+                true
+            }
+            None => false,
+        })
+    }
+
+    /// [`parse`](Self::parse) appended to `list` (containers are built in place); `false`
+    /// when the shape is not the modelled one (nothing read, `list` unchanged).
+    ///
+    /// # Errors
+    /// The tokenizer's.
+    #[inline]
+    fn parse_push(
+        p: &mut Parser<'a>,
+        tag: &StartTag<'a>,
+        empty: bool,
+        list: &mut Vec<Self>,
+    ) -> Result<bool, Stop> {
+        Ok(match Self::parse(p, tag, empty)? {
+            Some(v) => {
+                list.push(v);
+                true
+            }
+            None => false,
+        })
+    }
 
     /// Writes the element named `name` at `depth` (the line is positioned).
     ///
@@ -110,6 +153,18 @@ fn read_text<'a>(p: &mut Parser<'a>) -> Result<Option<Cow<'a, str>>, Stop> {
     }
 }
 
+/// [`read_text`] from a mark: when the content is not text only, back to the start.
+fn read_text_or_rewind<'a>(p: &mut Parser<'a>) -> Result<Option<Cow<'a, str>>, Stop> {
+    let Some(m) = p.mark() else {
+        return Ok(None);
+    };
+    let t = read_text(p)?;
+    if t.is_none() {
+        p.reset(m);
+    }
+    Ok(t)
+}
+
 impl<'a> Item<'a> for Value<'a> {
     const NEEDS_MARK: bool = true;
     fn parse(p: &mut Parser<'a>, tag: &StartTag<'a>, empty: bool) -> Result<Option<Self>, Stop> {
@@ -119,7 +174,10 @@ impl<'a> Item<'a> for Value<'a> {
         if empty {
             return Ok(Some(Value(Cow::Borrowed(""))));
         }
-        Ok(read_text(p)?.map(Value))
+        if let Some(t) = p.leaf_text() {
+            return Ok(Some(Value(t.unescape())));
+        }
+        Ok(read_text_or_rewind(p)?.map(Value))
     }
     fn write<W: fmt::Write>(&self, name: &str, out: &mut Out<'_, W>, _depth: usize) -> fmt::Result {
         out.leaf(name, &[], &self.0)
@@ -313,8 +371,10 @@ impl<'a> Item<'a> for LoadInformation<'a> {
         }
         let load = if empty {
             Cow::Borrowed("")
+        } else if let Some(t) = p.leaf_text() {
+            t.unescape()
         } else {
-            match read_text(p)? {
+            match read_text_or_rewind(p)? {
                 Some(t) => t,
                 None => return Ok(None),
             }
@@ -367,6 +427,7 @@ macro_rules! container {
             const NAMES: &'static [&'static str] = &[$($xml),*];
 
             #[allow(unused_assignments, unused_mut, unused_variables)]
+            #[inline(always)]
             fn classify(name: &str) -> Option<u8> {
                 let mut i = 0u8;
                 $(
@@ -378,6 +439,7 @@ macro_rules! container {
             }
 
             #[allow(unused_assignments, unused_mut, unused_variables)]
+            #[inline(always)]
             fn parse_field(&mut self, id: u8, p: &mut Parser<'a>, tag: &StartTag<'a>, empty: bool)
                 -> Result<Option<u16>, Stop>
             {
@@ -427,7 +489,9 @@ macro_rules! container {
             fn extras(&self) -> &[Node<'a>] { &self.extras }
             fn layout_mut(&mut self) -> &mut Vec<Slot> { &mut self.layout }
             fn layout(&self) -> &[Slot] { &self.layout }
+            #[inline(always)]
             fn classify_name(name: &str) -> Option<u8> { Self::classify(name) }
+            #[inline(always)]
             fn parse_field_id(&mut self, id: u8, p: &mut Parser<'a>, tag: &StartTag<'a>, empty: bool) -> Result<Option<u16>, Stop> {
                 self.parse_field(id, p, tag, empty)
             }
@@ -436,23 +500,26 @@ macro_rules! container {
             fn write_field_id<W: fmt::Write>(&self, id: u8, idx: usize, out: &mut Out<'_, W>, depth: usize) -> fmt::Result {
                 self.write_field(id, idx, out, depth)
             }
-            fn needs_mark(id: u8) -> bool {
-                let mut i = 0u8;
-                $(
-                    if id == i {
-                        return <$ty as Item<'a>>::NEEDS_MARK;
-                    }
-                    i += 1;
-                )*
-                let _ = i;
-                true
-            }
         }
 
         impl<'a> Item<'a> for $name<'a> {
             const NEEDS_MARK: bool = false;
             fn parse(p: &mut Parser<'a>, tag: &StartTag<'a>, empty: bool) -> Result<Option<Self>, Stop> {
-                parse_container::<Self>(p, tag, empty).map(Some)
+                let mut c = Self::default();
+                parse_container(&mut c, p, tag, empty)?;
+                Ok(Some(c))
+            }
+            fn parse_into(p: &mut Parser<'a>, tag: &StartTag<'a>, empty: bool, slot: &mut Option<Self>) -> Result<bool, Stop> {
+                let c = slot.insert(Self::default());
+                parse_container(c, p, tag, empty)?;
+                Ok(true)
+            }
+            fn parse_push(p: &mut Parser<'a>, tag: &StartTag<'a>, empty: bool, list: &mut Vec<Self>) -> Result<bool, Stop> {
+                list.push(Self::default());
+                if let Some(c) = list.last_mut() {
+                    parse_container(c, p, tag, empty)?;
+                }
+                Ok(true)
             }
             fn write<W: fmt::Write>(&self, name: &str, out: &mut Out<'_, W>, depth: usize) -> fmt::Result {
                 write_container(self, name, out, depth)
@@ -464,24 +531,18 @@ macro_rules! container {
     (@parse one $s:ident, $field:ident, $ty:ty, $i:ident, $p:ident, $tag:ident, $empty:ident) => {{
         if $s.$field.is_some() {
             Ok(None)
+        } else if <$ty as Item<'a>>::parse_into($p, $tag, $empty, &mut $s.$field)? {
+            Ok(Some(0))
         } else {
-            match <$ty as Item<'a>>::parse($p, $tag, $empty)? {
-                Some(v) => {
-                    $s.$field = Some(v);
-                    Ok(Some(0))
-                }
-                None => Ok(None),
-            }
+            Ok(None)
         }
     }};
     (@parse many $s:ident, $field:ident, $ty:ty, $i:ident, $p:ident, $tag:ident, $empty:ident) => {{
-        match <$ty as Item<'a>>::parse($p, $tag, $empty)? {
-            Some(v) => {
-                let idx = u16::try_from($s.$field.len()).unwrap_or(u16::MAX);
-                $s.$field.push(v);
-                Ok(Some(idx))
-            }
-            None => Ok(None),
+        let idx = u16::try_from($s.$field.len()).unwrap_or(u16::MAX);
+        if <$ty as Item<'a>>::parse_push($p, $tag, $empty, &mut $s.$field)? {
+            Ok(Some(idx))
+        } else {
+            Ok(None)
         }
     }};
     (@len one $f:expr) => { usize::from($f.is_some()) };
@@ -527,7 +588,6 @@ pub trait Container<'a>: Default {
         out: &mut Out<'_, W>,
         depth: usize,
     ) -> fmt::Result;
-    fn needs_mark(id: u8) -> bool;
 }
 
 /// The document order of a container is written down only once it differs from the order
@@ -549,29 +609,35 @@ fn push_extra<'a, C: Container<'a>>(c: &mut C, node: Node<'a>) {
 }
 
 /// Records field `id`, element `idx`, just read.
+#[inline(always)]
 fn note_field<'a, C: Container<'a>>(c: &mut C, id: u8, idx: u16, ord: &mut Order) {
     if c.layout().is_empty() {
         if c.extras().is_empty() && id >= ord.last {
             ord.last = id;
             return;
         }
-        // Leaving the canonical order: write down what was read so far, which was in it.
-        let mut layout =
-            Vec::with_capacity(usize::from(C::nfields()).min(24) + c.extras().len() + 2);
-        for fid in 0..C::nfields() {
-            for k in 0..c.field_len_id(fid) {
-                let k = u16::try_from(k).unwrap_or(u16::MAX);
-                if (fid, k) != (id, idx) {
-                    layout.push(Slot(fid, k));
-                }
-            }
-        }
-        for e in 0..c.extras().len() {
-            layout.push(Slot(EXTRA, u16::try_from(e).unwrap_or(u16::MAX)));
-        }
-        *c.layout_mut() = layout;
+        start_layout(c, id, idx);
     }
     c.layout_mut().push(Slot(id, idx));
+}
+
+/// Leaving the canonical order: writes down what was read so far (which was in it) except
+/// field `id`, element `idx`, just read.
+#[inline(never)]
+fn start_layout<'a, C: Container<'a>>(c: &mut C, id: u8, idx: u16) {
+    let mut layout = Vec::with_capacity(usize::from(C::nfields()).min(24) + c.extras().len() + 2);
+    for fid in 0..C::nfields() {
+        for k in 0..c.field_len_id(fid) {
+            let k = u16::try_from(k).unwrap_or(u16::MAX);
+            if (fid, k) != (id, idx) {
+                layout.push(Slot(fid, k));
+            }
+        }
+    }
+    for e in 0..c.extras().len() {
+        layout.push(Slot(EXTRA, u16::try_from(e).unwrap_or(u16::MAX)));
+    }
+    *c.layout_mut() = layout;
 }
 
 /// Text beside child elements; merged with a text just before it (the writer could not
@@ -595,6 +661,7 @@ fn push_text_extra<'a, C: Container<'a>>(c: &mut C, v: Cow<'a, str>) {
     push_extra(c, Node::Text(v));
 }
 
+#[inline(always)]
 fn child<'a, C: Container<'a>>(
     c: &mut C,
     p: &mut Parser<'a>,
@@ -603,17 +670,10 @@ fn child<'a, C: Container<'a>>(
     ord: &mut Order,
 ) -> Result<(), Stop> {
     if let Some(id) = C::classify_name(t.name()) {
-        if empty || !C::needs_mark(id) {
-            if let Some(idx) = c.parse_field_id(id, p, t, empty)? {
-                note_field(c, id, idx, ord);
-                return Ok(());
-            }
-        } else if let Some(m) = p.mark() {
-            if let Some(idx) = c.parse_field_id(id, p, t, empty)? {
-                note_field(c, id, idx, ord);
-                return Ok(());
-            }
-            p.reset(m);
+        // A field parser that declines has read nothing.
+        if let Some(idx) = c.parse_field_id(id, p, t, empty)? {
+            note_field(c, id, idx, ord);
+            return Ok(());
         }
     }
     let n = p.element_node(t, empty)?;
@@ -621,25 +681,26 @@ fn child<'a, C: Container<'a>>(
     Ok(())
 }
 
+/// Reads the content of a container into `c` (a default one).
 fn parse_container<'a, C: Container<'a>>(
+    c: &mut C,
     p: &mut Parser<'a>,
     tag: &StartTag<'a>,
     empty: bool,
-) -> Result<C, Stop> {
-    let mut c = C::default();
-    *c.attrs_mut() = Parser::attrs(tag);
+) -> Result<(), Stop> {
+    *c.attrs_mut() = p.tag_attrs(tag);
     if empty {
-        return Ok(c);
+        return Ok(());
     }
     let mut ord = Order::default();
     loop {
         let Some(ev) = p.next_skip_ws()? else {
-            return Ok(c);
+            return Ok(());
         };
         match ev {
-            Event::Start(t) => child(&mut c, p, &t, false, &mut ord)?,
-            Event::Empty(t) => child(&mut c, p, &t, true, &mut ord)?,
-            Event::End(_) => return Ok(c),
+            Event::Start(t) => child(c, p, &t, false, &mut ord)?,
+            Event::Empty(t) => child(c, p, &t, true, &mut ord)?,
+            Event::End(_) => return Ok(()),
             Event::Text(t) => {
                 if !t.is_whitespace() {
                     // Text beside child elements is kept trimmed: the writer indents it.
@@ -647,12 +708,12 @@ fn parse_container<'a, C: Container<'a>>(
                         Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
                         Cow::Owned(o) => Cow::Owned(String::from(o.trim())),
                     };
-                    push_text_extra(&mut c, v);
+                    push_text_extra(c, v);
                 }
             }
-            Event::CData(s) => push_text_extra(&mut c, Cow::Borrowed(s.trim())),
-            Event::Comment(s) => push_extra(&mut c, Node::Comment(Cow::Borrowed(s))),
-            Event::Pi(a, b) => push_extra(&mut c, Node::Pi(Cow::Borrowed(a), Cow::Borrowed(b))),
+            Event::CData(s) => push_text_extra(c, Cow::Borrowed(s.trim())),
+            Event::Comment(s) => push_extra(c, Node::Comment(Cow::Borrowed(s))),
+            Event::Pi(a, b) => push_extra(c, Node::Pi(Cow::Borrowed(a), Cow::Borrowed(b))),
             Event::Declaration(_) | Event::Repair(_) => {}
         }
     }
@@ -1326,7 +1387,7 @@ impl<'a> Document<'a> {
                         "Default" => RootKind::Default,
                         _ => return Ok(false),
                     };
-                    self.config = parse_container::<DeviceConfig<'a>>(p, &t, empty)?;
+                    parse_container(&mut self.config, p, &t, empty)?;
                     have_root = true;
                 }
                 Event::Start(t) | Event::Empty(t) => {

@@ -508,6 +508,14 @@ impl<'a> Parser<'a> {
         })
     }
 
+    /// Right after a `Start` (no attributes checked here): the element's text when it is
+    /// character data only, closed by its own end tag; the element is then read. `None`
+    /// (nothing read) otherwise.
+    #[inline]
+    pub(crate) fn leaf_text(&mut self) -> Option<xml::Text<'a>> {
+        self.r.leaf_text()
+    }
+
     /// Back to a mark.
     pub fn reset(&mut self, m: Mark) {
         self.r.restore(m.cp);
@@ -525,38 +533,44 @@ impl<'a> Parser<'a> {
         let lt = (tag.name().as_ptr() as usize)
             .wrapping_sub(src.as_ptr() as usize)
             .wrapping_sub(1);
+        // Repairs of the start tag were collected just before it; those of the content
+        // after it. Only an undeclared prefix leaves the text as it reads.
+        let harmless = |r: &Repair<'_>| matches!(r.kind, RepairKind::UndeclaredPrefix { .. });
+        let tag_clean = self
+            .repairs
+            .iter()
+            .rev()
+            .take_while(|r| r.offset >= lt)
+            .all(harmless)
+            && src.as_bytes().get(lt) == Some(&b'<');
+        if !empty && tag_clean {
+            // A text-only element: read in one step.
+            if self.r.leaf_text().is_some() {
+                if let Some(raw) = src.get(lt..self.r.offset()) {
+                    return Ok(Node::Raw(raw));
+                }
+            }
+        }
         if let Some(m) = self.mark() {
             if !empty {
-                let mut depth = 1usize;
-                while let Some(ev) = self.next_skip_ws()? {
-                    match ev {
-                        Event::Start(_) => depth += 1,
-                        Event::End(_) => {
-                            depth -= 1;
-                            if depth == 0 {
-                                break;
-                            }
-                        }
-                        _ => {}
+                // Read to the end of this element (the depth before its start tag).
+                let target = self.r.depth().saturating_sub(1);
+                loop {
+                    match self.r.skip_to_depth(target) {
+                        Ok(Some(rep)) => self.repairs.push(rep),
+                        Ok(None) => break,
+                        Err(f) => return Err(self.fail(f)),
                     }
                 }
             }
-            // Repairs of the start tag were collected just before it; those of the content
-            // after it. Only an undeclared prefix leaves the text as it reads.
-            let harmless = |r: &Repair<'_>| matches!(r.kind, RepairKind::UndeclaredPrefix { .. });
-            let clean = self
-                .repairs
-                .iter()
-                .rev()
-                .take_while(|r| r.offset >= lt)
-                .all(harmless)
+            let clean = tag_clean
                 && self
                     .repairs
                     .get(m.repairs..)
                     .unwrap_or(&[])
                     .iter()
                     .all(harmless);
-            if clean && self.r.can_checkpoint() && src.as_bytes().get(lt) == Some(&b'<') {
+            if clean && self.r.can_checkpoint() {
                 if let Some(raw) = src.get(lt..self.r.offset()) {
                     return Ok(Node::Raw(raw));
                 }
@@ -580,6 +594,24 @@ impl<'a> Parser<'a> {
             .collect()
     }
 
+    /// [`attrs`](Self::attrs) of a tag this parser just returned (its attributes are not
+    /// scanned again).
+    #[must_use]
+    pub fn tag_attrs(&self, tag: &StartTag<'a>) -> Vec<Attr<'a>> {
+        if !tag.has_attributes() {
+            return Vec::new();
+        }
+        match self.r.kept_attributes(tag) {
+            Some(attrs) => attrs
+                .map(|a| Attr {
+                    name: Cow::Borrowed(a.name),
+                    value: a.value(),
+                })
+                .collect(),
+            None => Self::attrs(tag),
+        }
+    }
+
     /// Reads the rest of a generic element whose start tag was `tag`.
     ///
     /// # Errors
@@ -587,7 +619,7 @@ impl<'a> Parser<'a> {
     pub fn element(&mut self, tag: &StartTag<'a>, empty: bool) -> Result<Element<'a>, Stop> {
         let mut e = Element {
             name: Cow::Borrowed(tag.name()),
-            attrs: Self::attrs(tag),
+            attrs: self.tag_attrs(tag),
             children: Vec::new(),
         };
         if empty {

@@ -407,8 +407,8 @@ impl<'a> Iterator for Attributes<'a> {
             Ok(Some(a)) => {
                 self.pos = a.next;
                 Some(Attribute {
-                    name: self.src.get(a.name.0..a.name.1)?,
-                    raw_value: self.src.get(a.value.0..a.value.1)?,
+                    name: sub(self.src, a.name.0, a.name.1)?,
+                    raw_value: sub(self.src, a.value.0, a.value.1)?,
                 })
             }
             _ => None,
@@ -551,6 +551,21 @@ pub struct Reader<'a> {
     /// Something is queued or pending (repairs, an event, auto-closes, an error): the next
     /// call takes the careful path. Clear means the next call reads a token right away.
     slow: bool,
+    /// Name and value spans of the attributes of the start tag whose attribute text starts
+    /// at `attr_at` (`usize::MAX`: none kept), so that they are not scanned again.
+    attr_spans: [AttrSpan; ATTR_KEEP],
+    attr_n: usize,
+    attr_at: usize,
+}
+
+/// How many attributes of a start tag are kept as spans (more are scanned again on demand).
+const ATTR_KEEP: usize = 8;
+
+/// An attribute's name and raw value as byte ranges of the input.
+#[derive(Clone, Copy, Debug, Default)]
+struct AttrSpan {
+    name: (u32, u32),
+    value: (u32, u32),
 }
 
 /// A compact error (kind and offset) returned by [`Reader::next_raw`]; turn it into an
@@ -613,30 +628,66 @@ fn name_start_ok(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_' || b == b':' || b >= 0x80
 }
 
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// The eight bytes at `i` as one word (little-endian), if there are eight.
 #[inline(always)]
-fn scan_name(b: &[u8], start: usize) -> usize {
-    let rest = b.get(start..).unwrap_or(&[]);
-    start
-        + rest
-            .iter()
-            .position(|&c| class(c) & C_NAME_END != 0)
-            .unwrap_or(rest.len())
+fn word_at(b: &[u8], i: usize) -> Option<u64> {
+    b.get(i..i.wrapping_add(8))
+        .and_then(|c| <[u8; 8]>::try_from(c).ok())
+        .map(u64::from_le_bytes)
 }
 
-/// [`scan_name`] that also says whether the name holds a colon.
+/// True when every byte of `v` is at least 0x40. Every name delimiter (whitespace and
+/// `/>=<"'?!&;`) and `:` are below 0x40: such a word holds name characters only.
+#[inline(always)]
+fn all_at_least_0x40(v: u64) -> bool {
+    (v | (v << 1)) & HI == HI
+}
+
+/// The end of the name starting at `start` (the first delimiter, or the end of input) and
+/// whether the name holds a colon. Eight letters per step, byte by byte from the first
+/// byte below 0x40 (a digit, `-`, `.`, `:` or the delimiter).
 #[inline(always)]
 fn scan_name_colon(b: &[u8], start: usize) -> (usize, bool) {
-    let rest = b.get(start..).unwrap_or(&[]);
+    let mut at = start;
     let mut acc = 0u8;
-    let n = rest
-        .iter()
-        .position(|&c| {
+    loop {
+        if let Some(w) = word_at(b, at) {
+            if all_at_least_0x40(w) {
+                at += 8;
+                continue;
+            }
+        }
+        let stop = at.saturating_add(8);
+        while at < stop {
+            let Some(&c) = b.get(at) else {
+                return (at, acc & C_COLON != 0);
+            };
             let k = class(c);
+            if k & C_NAME_END != 0 {
+                return (at, acc & C_COLON != 0);
+            }
             acc |= k;
-            k & C_NAME_END != 0
-        })
-        .unwrap_or(rest.len());
-    (start + n, acc & C_COLON != 0)
+            at += 1;
+        }
+    }
+}
+
+#[inline(always)]
+fn scan_name(b: &[u8], start: usize) -> usize {
+    scan_name_colon(b, start).0
+}
+
+/// The first `<`, `&` or `>` at or after `from` (`b.len()` if none). Byte by byte: the
+/// values of configuration files are short.
+#[inline(always)]
+fn find_text_stop(b: &[u8], from: usize) -> usize {
+    let rest = b.get(from..).unwrap_or(&[]);
+    from + rest
+        .iter()
+        .position(|&c| class(c) & C_TEXT_STOP != 0)
+        .unwrap_or(rest.len())
 }
 
 #[inline(always)]
@@ -646,6 +697,56 @@ fn skip_ws(b: &[u8], i: usize) -> usize {
         .iter()
         .position(|&c| class(c) & C_WS == 0)
         .unwrap_or(rest.len())
+}
+
+/// `a == b` for element names, inlined: names are short, and a `memcmp` call costs more
+/// than comparing them in two overlapping 8- or 4-byte words.
+#[inline(always)]
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    fn word8(s: &[u8], i: usize) -> Option<u64> {
+        s.get(i..i + 8)
+            .and_then(|c| <[u8; 8]>::try_from(c).ok())
+            .map(u64::from_ne_bytes)
+    }
+    fn word4(s: &[u8], i: usize) -> Option<u32> {
+        s.get(i..i + 4)
+            .and_then(|c| <[u8; 4]>::try_from(c).ok())
+            .map(u32::from_ne_bytes)
+    }
+    match n {
+        0..4 => a == b,
+        4..8 => word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4),
+        8..=16 => word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8),
+        _ => a == b,
+    }
+}
+
+/// The first occurrence of the two bytes `x y` in `hay` (`memmem::find` builds a searcher
+/// on each call, which costs more than the one `?>` of a declaration).
+fn find_pair(hay: &[u8], x: u8, y: u8) -> Option<usize> {
+    let mut from = 0;
+    while let Some(k) = memchr::memchr(x, hay.get(from..)?) {
+        let at = from + k;
+        if hay.get(at + 1) == Some(&y) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// `src[a..b]`, or `None` when the range is out of bounds or not on character boundaries
+/// (a small inlined form of `str::get`, which the compiler keeps out of line in the
+/// tokenizer's large functions).
+#[inline(always)]
+fn sub(src: &str, a: usize, b: usize) -> Option<&str> {
+    let (head, _) = src.split_at_checked(b)?;
+    let (_, s) = head.split_at_checked(a)?;
+    Some(s)
 }
 
 /// Scans one attribute starting at `i` (leading whitespace allowed). `Ok(None)` at the end of
@@ -853,12 +954,28 @@ fn unescape_owned(raw: &str, attr: bool) -> alloc::string::String {
     s
 }
 
+/// True when an attribute value holds a reference or a whitespace character other than
+/// the space (the value then differs from its raw text). Eight bytes per step: a word
+/// without a byte below 0x27 (`&` is 0x26, the others lower) holds none.
+#[cfg(feature = "alloc")]
+fn attr_needs_decoding(raw: &[u8]) -> bool {
+    let special = |c: &u8| matches!(c, b'&' | b'\t' | b'\n' | b'\r');
+    let mut chunks = raw.chunks_exact(8);
+    for c in &mut chunks {
+        if let Ok(w) = <[u8; 8]>::try_from(c) {
+            let w = u64::from_le_bytes(w);
+            // Some byte below 0x27 (exact for bytes below 0x80; others only add checks).
+            if w.wrapping_sub(0x2727_2727_2727_2727) & !w & HI != 0 && c.iter().any(special) {
+                return true;
+            }
+        }
+    }
+    chunks.remainder().iter().any(special)
+}
+
 #[cfg(feature = "alloc")]
 fn unescape_attr(raw: &str) -> alloc::borrow::Cow<'_, str> {
-    if raw
-        .bytes()
-        .any(|c| matches!(c, b'&' | b'\t' | b'\n' | b'\r'))
-    {
+    if attr_needs_decoding(raw.as_bytes()) {
         alloc::borrow::Cow::Owned(unescape_owned(raw, true))
     } else {
         alloc::borrow::Cow::Borrowed(raw)
@@ -889,6 +1006,9 @@ impl<'a> Reader<'a> {
             error: false,
             too_large: src.len() > limits.max_input,
             slow: src.len() > limits.max_input,
+            attr_spans: [AttrSpan::default(); ATTR_KEEP],
+            attr_n: 0,
+            attr_at: usize::MAX,
         };
         if src.starts_with('\u{feff}') {
             r.pos = 3;
@@ -964,6 +1084,27 @@ impl<'a> Reader<'a> {
             }
         }
         p
+    }
+
+    /// The attributes of `tag`, a start tag this reader returned, without scanning them
+    /// again when their spans were kept (the last tag with attributes, up to eight); the
+    /// same sequence as [`StartTag::attributes`].
+    pub(crate) fn kept_attributes(
+        &self,
+        tag: &StartTag<'a>,
+    ) -> Option<impl Iterator<Item = Attribute<'a>> + 'a> {
+        let at = (tag.attrs.as_ptr() as usize).wrapping_sub(self.src.as_ptr() as usize);
+        let kept = sub(self.src, self.attr_at, at.wrapping_add(tag.attrs.len()))?;
+        if at != self.attr_at || !core::ptr::eq(kept, tag.attrs) {
+            return None;
+        }
+        let src = self.src;
+        let spans = self.attr_spans;
+        let n = self.attr_n;
+        Some(spans.into_iter().take(n).map(move |sp| Attribute {
+            name: sub(src, sp.name.0 as usize, sp.name.1 as usize).unwrap_or(""),
+            raw_value: sub(src, sp.value.0 as usize, sp.value.1 as usize).unwrap_or(""),
+        }))
     }
 
     /// Saves the position (valid only while no event queued: call right after a `Start`).
@@ -1076,7 +1217,7 @@ impl<'a> Reader<'a> {
     /// # Errors
     /// In strict mode any violation; in both modes the limits, an unterminated construct
     /// (strict) and after an error every further call repeats [`ErrorKind::UnexpectedEof`].
-    #[inline]
+    #[inline(always)]
     pub fn next_event(&mut self) -> Result<Option<Event<'a>>, XmlError<'a>> {
         match self.next_raw() {
             Ok(ev) => Ok(ev),
@@ -1111,6 +1252,85 @@ impl<'a> Reader<'a> {
             let k = skip_ws(b, self.pos + 1);
             if b.get(k) == Some(&b'<') {
                 self.pos = k;
+            }
+        }
+    }
+
+    /// Right after a `Start`: when the element's content is character data and its end tag
+    /// follows written tightly (`text</name>`), reads both and returns the text (empty for
+    /// `<name></name>`). The events, repairs and errors of the usual path would be exactly a
+    /// `Text` (if any) and the `End`; in every other case (markup or a reference needing a
+    /// repair inside, another end tag, something queued) nothing is read and `None` is
+    /// returned.
+    #[inline(always)]
+    pub(crate) fn leaf_text(&mut self) -> Option<Text<'a>> {
+        if self.slow || self.phase != Phase::Root {
+            return None;
+        }
+        let top = *self.depth.checked_sub(1).and_then(|d| self.stack.get(d))?;
+        let b = self.src.as_bytes();
+        let start = self.pos;
+        let mut i = start;
+        let mut plain = true;
+        let lt = loop {
+            i = find_text_stop(b, i);
+            match *b.get(i)? {
+                b'<' => break i,
+                b'&' => {
+                    plain = false;
+                    i = check_ref(b, i).ok()?;
+                }
+                _ => {
+                    // '>': only `]]>` changes anything (a violation).
+                    if i >= 2 && b.get(i - 2..i) == Some(b"]]") {
+                        return None;
+                    }
+                    i += 1;
+                }
+            }
+        };
+        let ns = lt + 2;
+        let ne = ns + top.len();
+        if top.is_empty()
+            || b.get(lt + 1) != Some(&b'/')
+            || b.get(ne) != Some(&b'>')
+            || !b.get(ns..ne).is_some_and(|n| same_name(n, top.as_bytes()))
+        {
+            return None;
+        }
+        let raw = sub(self.src, start, lt)?;
+        // Whitespace only: rare in a leaf, decided by the first byte in all other cases.
+        let ws = raw.as_bytes().first().is_none_or(|&c| is_ws(c)) && raw.bytes().all(is_ws);
+        self.pos = ne + 1;
+        self.pop();
+        self.last_end = Some((ns, ne));
+        Some(Text { raw, ws, plain })
+    }
+
+    /// Reads on (the events are not returned) until an `End` leaves the depth at `target` or
+    /// below, or to the end of the input (`Ok(None)`); stops at each repair (`Ok(Some)`: call
+    /// again to go on). Whitespace before tags is skipped as by
+    /// [`skip_whitespace_before_tag`](Self::skip_whitespace_before_tag).
+    ///
+    /// # Errors
+    /// As [`next_raw`](Self::next_raw).
+    #[inline(never)]
+    pub(crate) fn skip_to_depth(&mut self, target: usize) -> Result<Option<Repair<'a>>, Fail> {
+        loop {
+            self.skip_whitespace_before_tag();
+            match self.next_raw()? {
+                None => return Ok(None),
+                Some(Event::Repair(r)) => return Ok(Some(r)),
+                Some(Event::Start(_)) => {
+                    // A text-only child: its text and end tag in one step.
+                    let _ = self.leaf_text();
+                }
+                Some(Event::End(_)) => {
+                    if self.depth <= target {
+                        return Ok(None);
+                    }
+                }
+                Some(_) => {}
             }
         }
     }
@@ -1156,6 +1376,7 @@ impl<'a> Reader<'a> {
         self.emit(Event::End(name))
     }
 
+    #[inline(always)]
     fn pop(&mut self) {
         self.depth = self.depth.saturating_sub(1);
         while self.ns_len > 0 && usize::from(self.ns[self.ns_len - 1].2) > self.depth {
@@ -1177,7 +1398,7 @@ impl<'a> Reader<'a> {
             if is_ws(c) {
                 let k = skip_ws(b, self.pos + 1);
                 if b.get(k) == Some(&b'<') {
-                    let raw = self.src.get(self.pos..k).unwrap_or("");
+                    let raw = sub(self.src, self.pos, k).unwrap_or("");
                     self.pos = k;
                     // Whitespace never changes the phase nor the stray-end heuristics, and
                     // nothing is queued here (repairs are drained before every token).
@@ -1304,7 +1525,7 @@ impl<'a> Reader<'a> {
             (end, raw.iter().all(|&c| is_ws(c)))
         };
         self.pos = end;
-        let raw = self.src.get(start..end).unwrap_or("");
+        let raw = sub(self.src, start, end).unwrap_or("");
         let text = Text { raw, ws, plain };
         if self.phase != Phase::Root {
             if text.is_whitespace() {
@@ -1342,7 +1563,7 @@ impl<'a> Reader<'a> {
         if declared {
             return Ok(());
         }
-        let p = self.src.get(name.0..name.0 + colon).unwrap_or("");
+        let p = sub(self.src, name.0, name.0 + colon).unwrap_or("");
         self.violation(
             ErrorKind::UndeclaredPrefix,
             RepairKind::UndeclaredPrefix { prefix: p },
@@ -1350,21 +1571,22 @@ impl<'a> Reader<'a> {
         )
     }
 
-    #[inline(always)]
-    fn read_start(&mut self) -> Result<Option<Event<'a>>, Fail> {
+    /// The attributes of a start tag whose name ends at `name_end`: where
+    /// the attribute text ends, whether the tag is empty (`/>`), whether it declares
+    /// namespaces and whether an attribute name has a prefix. `Ok(None)` when the input
+    /// ends inside the tag.
+    #[inline(never)]
+    #[allow(clippy::type_complexity)]
+    fn read_attributes(
+        &mut self,
+        name_end: usize,
+    ) -> Result<Option<(usize, bool, bool, bool)>, Fail> {
         let b = self.src.as_bytes();
-        let lt = self.pos;
-        let name_start = lt + 1;
-        let (name_end, name_colon) = scan_name_colon(b, name_start);
-        if self.phase == Phase::Epilog {
-            self.violation(ErrorKind::MultipleRoots, RepairKind::MultipleRoots, lt)?;
-            self.phase = Phase::Root;
-        }
-        if self.depth >= self.limits.max_depth {
-            return Err(self.err(ErrorKind::TooDeep, lt));
-        }
-        // attributes
         let attrs_start = name_end;
+        self.attr_at = usize::MAX;
+        // Spans are kept only for attributes read without a repair (a repaired value is cut
+        // where the scanner finds it again, in the attribute text alone).
+        let mut keep = true;
         let mut i = name_end;
         let mut count = 0usize;
         let mut any_prefixed_attr = false;
@@ -1376,7 +1598,7 @@ impl<'a> Reader<'a> {
             let j = skip_ws(b, i);
             match b.get(j) {
                 None => {
-                    return self.eof_inside(lt);
+                    return Ok(None);
                 }
                 Some(b'>') => break (j, false),
                 Some(b'/') => {
@@ -1384,7 +1606,7 @@ impl<'a> Reader<'a> {
                         break (j, true);
                     }
                     if b.get(j + 1).is_none() {
-                        return self.eof_inside(lt);
+                        return Ok(None);
                     }
                     return Err(self.err(ErrorKind::MalformedTag, j));
                 }
@@ -1399,12 +1621,25 @@ impl<'a> Reader<'a> {
                     }
                     match scan_attr(b, j, lenient) {
                         Ok(Some(a)) => {
+                            if let Some(slot) = self.attr_spans.get_mut(count) {
+                                *slot = AttrSpan {
+                                    name: (
+                                        u32::try_from(a.name.0).unwrap_or(u32::MAX),
+                                        u32::try_from(a.name.1).unwrap_or(u32::MAX),
+                                    ),
+                                    value: (
+                                        u32::try_from(a.value.0).unwrap_or(u32::MAX),
+                                        u32::try_from(a.value.1).unwrap_or(u32::MAX),
+                                    ),
+                                };
+                            }
                             count += 1;
                             if count > self.limits.max_attributes {
                                 return Err(self.err(ErrorKind::TooManyAttributes, j));
                             }
                             if let Some((kind, at)) = a.repair {
-                                let attribute = self.src.get(a.name.0..a.name.1).unwrap_or("");
+                                keep = false;
+                                let attribute = sub(self.src, a.name.0, a.name.1).unwrap_or("");
                                 let kind = match kind {
                                     RepairKind::UnquotedValue { .. } => {
                                         RepairKind::UnquotedValue { attribute }
@@ -1444,7 +1679,7 @@ impl<'a> Reader<'a> {
                                 d
                             };
                             if dup {
-                                let attribute = self.src.get(a.name.0..a.name.1).unwrap_or("");
+                                let attribute = sub(self.src, a.name.0, a.name.1).unwrap_or("");
                                 self.violation(
                                     ErrorKind::DuplicateAttribute,
                                     RepairKind::DuplicateAttribute { attribute },
@@ -1469,10 +1704,10 @@ impl<'a> Reader<'a> {
                             }
                             i = a.next;
                         }
-                        Ok(None) => return self.eof_inside(lt),
+                        Ok(None) => return Ok(None),
                         Err((kind, at)) => {
                             if at >= b.len() {
-                                return self.eof_inside(lt);
+                                return Ok(None);
                             }
                             return Err(self.err(kind, at));
                         }
@@ -1480,8 +1715,40 @@ impl<'a> Reader<'a> {
                 }
             }
         };
-        let name = self.src.get(name_start..name_end).unwrap_or("");
-        let attrs = self.src.get(attrs_start..attrs_end).unwrap_or("");
+        // Kept for the parsers when all spans fit (offsets fit in u32: the input limit is
+        // far below).
+        if keep && count <= ATTR_KEEP && u32::try_from(attrs_end).is_ok() {
+            self.attr_n = count;
+            self.attr_at = attrs_start;
+        }
+        Ok(Some((attrs_end, empty, ns_decls, any_prefixed_attr)))
+    }
+
+    #[inline(always)]
+    fn read_start(&mut self) -> Result<Option<Event<'a>>, Fail> {
+        let b = self.src.as_bytes();
+        let lt = self.pos;
+        let name_start = lt + 1;
+        let (name_end, name_colon) = scan_name_colon(b, name_start);
+        if self.phase == Phase::Epilog {
+            self.violation(ErrorKind::MultipleRoots, RepairKind::MultipleRoots, lt)?;
+            self.phase = Phase::Root;
+        }
+        if self.depth >= self.limits.max_depth {
+            return Err(self.err(ErrorKind::TooDeep, lt));
+        }
+        let attrs_start = name_end;
+        // Most tags have no attributes: `<name>` and `<name/>` skip the attribute scanner.
+        let (attrs_end, empty, ns_decls, any_prefixed_attr) = match b.get(name_end) {
+            Some(b'>') => (name_end, false, false, false),
+            Some(b'/') if b.get(name_end + 1) == Some(&b'>') => (name_end, true, false, false),
+            _ => match self.read_attributes(name_end)? {
+                Some(t) => t,
+                None => return self.eof_inside(lt),
+            },
+        };
+        let name = sub(self.src, name_start, name_end).unwrap_or("");
+        let attrs = sub(self.src, attrs_start, attrs_end).unwrap_or("");
         self.pos = attrs_end + if empty { 2 } else { 1 };
         // push first so declarations on this element are in scope for its own names
         let d = self.depth;
@@ -1492,6 +1759,7 @@ impl<'a> Reader<'a> {
         if self.phase == Phase::Prolog {
             self.phase = Phase::Root;
         }
+        let lenient = self.mode == Mode::Lenient;
         if ns_decls {
             let mut k = attrs_start;
             while let Ok(Some(a)) = scan_attr(b, k, lenient) {
@@ -1511,10 +1779,19 @@ impl<'a> Reader<'a> {
             self.check_prefix((name_start, name_end), false)?;
         }
         if any_prefixed_attr {
-            let mut k = attrs_start;
-            while let Ok(Some(a)) = scan_attr(b, k, lenient) {
-                self.check_prefix(a.name, true)?;
-                k = a.next;
+            if self.attr_at == attrs_start {
+                for k in 0..self.attr_n {
+                    if let Some(&sp) = self.attr_spans.get(k) {
+                        let name = (sp.name.0 as usize, sp.name.1 as usize);
+                        self.check_prefix(name, true)?;
+                    }
+                }
+            } else {
+                let mut k = attrs_start;
+                while let Ok(Some(a)) = scan_attr(b, k, lenient) {
+                    self.check_prefix(a.name, true)?;
+                    k = a.next;
+                }
             }
         }
         self.last_end = None;
@@ -1540,7 +1817,9 @@ impl<'a> Reader<'a> {
         // Fast path: `</top>`, the end tag of the open element, written tightly.
         if let Some(&top) = self.depth.checked_sub(1).and_then(|d| self.stack.get(d)) {
             let ne = ns + top.len();
-            if !top.is_empty() && b.get(ne) == Some(&b'>') && b.get(ns..ne) == Some(top.as_bytes())
+            if !top.is_empty()
+                && b.get(ne) == Some(&b'>')
+                && b.get(ns..ne).is_some_and(|n| same_name(n, top.as_bytes()))
             {
                 self.pos = ne + 1;
                 self.pop();
@@ -1569,7 +1848,7 @@ impl<'a> Reader<'a> {
             return Err(self.err(ErrorKind::InvalidName, ns));
         }
         self.pos = self.pos.max(j) + 1;
-        let name = self.src.get(ns..ne).unwrap_or("");
+        let name = sub(self.src, ns, ne).unwrap_or("");
         let top_b = self.depth.checked_sub(1).and_then(|d| self.stack.get(d));
         if top_b == Some(&name) {
             self.pop();
@@ -1600,7 +1879,7 @@ impl<'a> Reader<'a> {
         // 2. A duplicate of the end tag just read: drop it.
         let dup = self
             .last_end
-            .and_then(|(s, e)| self.src.get(s..e))
+            .and_then(|(s, e)| sub(self.src, s, e))
             .is_some_and(|n| n == name);
         if dup || self.depth == 0 {
             self.repair(RepairKind::StrayEndTag { name }, lt);
@@ -1629,7 +1908,7 @@ impl<'a> Reader<'a> {
             let Some(k) = memchr::memmem::find(b.get(body..).unwrap_or(&[]), b"-->") else {
                 return self.eof_inside(lt);
             };
-            let content = self.src.get(body..body + k).unwrap_or("");
+            let content = sub(self.src, body, body + k).unwrap_or("");
             if memchr::memmem::find(content.as_bytes(), b"--").is_some() || content.ends_with('-') {
                 self.violation(
                     ErrorKind::DoubleHyphenInComment,
@@ -1656,7 +1935,7 @@ impl<'a> Reader<'a> {
             }
             self.pos = body + k + 3;
             self.last_end = None;
-            let content = self.src.get(body..body + k).unwrap_or("");
+            let content = sub(self.src, body, body + k).unwrap_or("");
             return Ok(Some(self.emit(Event::CData(content))));
         }
         if rest.len() >= 9 && rest[2..9].eq_ignore_ascii_case(b"DOCTYPE") {
@@ -1708,12 +1987,12 @@ impl<'a> Reader<'a> {
         let lt = self.pos;
         let ts = lt + 2;
         let te = scan_name(b, ts);
-        let Some(k) = memchr::memmem::find(b.get(te..).unwrap_or(&[]), b"?>") else {
+        let Some(k) = find_pair(b.get(te..).unwrap_or(&[]), b'?', b'>') else {
             return self.eof_inside(lt);
         };
         let end = te + k;
         self.pos = end + 2;
-        let target = self.src.get(ts..te).unwrap_or("");
+        let target = sub(self.src, ts, te).unwrap_or("");
         if target.is_empty() || !name_start_ok(b.get(ts).copied().unwrap_or(0)) {
             self.violation(
                 ErrorKind::InvalidName,
@@ -1730,7 +2009,7 @@ impl<'a> Reader<'a> {
                 te,
             )?;
         }
-        let content = self.src.get(content_start..end).unwrap_or("");
+        let content = sub(self.src, content_start, end).unwrap_or("");
         if target.eq_ignore_ascii_case("xml") {
             let bom = if self.src.starts_with('\u{feff}') {
                 3
