@@ -881,16 +881,26 @@ impl<'a> Credentials<'a> {
             CNONCE => self.cnonce = Some(v),
             OPAQUE => self.opaque = Some(v),
             QOP => self.qop = Some(v),
-            NC => {
-                if v.len() != 8 || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return Err(DecodeError::bad("nc"));
-                }
-                self.nc = Some(u32::from_str_radix(v, 16).map_err(|_| DecodeError::bad("nc"))?);
-            }
+            NC => self.nc = Some(parse_nc(v).ok_or(DecodeError::bad("nc"))?),
             _ => {}
         }
         Ok(())
     }
+}
+
+/// Exactly 8 hex digits, read as hexadecimal, in one pass.
+#[inline]
+fn parse_nc(v: &str) -> Option<u32> {
+    let b: &[u8; 8] = v.as_bytes().try_into().ok()?;
+    b.iter().try_fold(0u32, |n, &c| {
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => return None,
+        };
+        Some(n << 4 | u32::from(d))
+    })
 }
 
 #[cfg(test)]
@@ -909,6 +919,26 @@ mod tests {
         let w = super::Via::parse("SIP/2.0/UDP h;branch=z;rport").unwrap();
         assert_eq!(w, v);
         assert!(!std::format!("{w:?}").contains("seen"));
+    }
+
+    #[test]
+    fn parse_nc_is_eight_hex_digits_from_str_radix() {
+        let old = |v: &str| {
+            (v.len() == 8 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+                .then(|| u32::from_str_radix(v, 16).ok())
+                .flatten()
+        };
+        let mut rng = dialtone_core::Rng::new(8);
+        let alphabet = b"0123456789abcdefABCDEFgG+- \x00\xff";
+        for _ in 0..50_000 {
+            let len = rng.range_u64(0, 11) as usize;
+            let b: std::vec::Vec<u8> = (0..len)
+                .map(|_| alphabet[rng.range_u64(0, alphabet.len() as u64) as usize])
+                .collect();
+            let v = std::string::String::from_utf8_lossy(&b);
+            assert_eq!(super::parse_nc(&v), old(&v), "{v:?}");
+        }
+        assert_eq!(super::parse_nc("FFFFFFFF"), Some(u32::MAX));
     }
 
     #[test]

@@ -140,6 +140,32 @@ fn find_word(b: &[u8], hits: impl Fn(u64) -> u64) -> usize {
     }
 }
 
+/// The length of the run of token bytes (see [`is_token`]) `b` starts
+/// with: eight letters at a time, then byte by byte.
+#[inline]
+fn token_len(b: &[u8]) -> usize {
+    let mut i = 0;
+    loop {
+        if let Some(x) = word(b, i) {
+            if x & HI == 0 {
+                // ASCII: OR 0x20 maps exactly the letters into 0x61..=0x7a
+                // and keeps every byte below 0x80, so the adds cannot carry.
+                let y = x | (LO * 0x20);
+                let letter = y.wrapping_add(LO * 0x1f) & !y.wrapping_add(LO * 0x05) & HI;
+                if letter == HI {
+                    i += 8;
+                    continue;
+                }
+                i += ((!letter & HI).trailing_zeros() / 8) as usize;
+            }
+        }
+        match b.get(i) {
+            Some(&c) if super::is_token_byte(c) => i += 1,
+            _ => return i,
+        }
+    }
+}
+
 /// Index of the first byte that ends an unquoted parameter value: `sep`, a
 /// control byte or SP (whitespace included), `"` or `<`.
 #[inline]
@@ -223,10 +249,7 @@ impl<'a> ParamScan<'a> {
         }
         let b = self.s.as_bytes();
         let tail = b.get(i..)?;
-        let j = i + tail
-            .iter()
-            .position(|&c| !super::is_token_byte(c))
-            .unwrap_or(tail.len());
+        let j = i + token_len(tail);
         if j == i {
             return None;
         }
@@ -347,10 +370,7 @@ pub(crate) fn lookup<'a>(
                 None => return Ok(None),
             }
         }
-        let tok = rest
-            .iter()
-            .position(|&c| !super::is_token_byte(c))
-            .unwrap_or(rest.len());
+        let tok = token_len(rest);
         if tok == 0 {
             return Err(Unusual);
         }
@@ -496,10 +516,7 @@ pub(crate) fn scan_usual<'a>(
         if rest.is_empty() {
             return Ok(());
         }
-        let tok = rest
-            .iter()
-            .position(|&c| !super::is_token_byte(c))
-            .unwrap_or(rest.len());
+        let tok = token_len(rest);
         if tok == 0 {
             return Err(Unusual);
         }
@@ -546,6 +563,38 @@ pub(crate) fn unquote(s: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_len_is_the_byte_loop() {
+        let byte_loop = |b: &[u8]| {
+            b.iter()
+                .position(|&c| !crate::wire::is_token_byte(c))
+                .unwrap_or(b.len())
+        };
+        let mut rng = dialtone_core::Rng::new(5);
+        let alphabet = b"azAZ09-.!%*_+`'~@[{/:;=\" \t\x00\x7f\x80\xc1\xe1\xfagq";
+        for _ in 0..100_000 {
+            let len = rng.range_u64(0, 30) as usize;
+            let letters = rng.range_u64(0, 2) == 0;
+            let b: std::vec::Vec<u8> = (0..len)
+                .map(|_| {
+                    if letters && rng.range_u64(0, 4) != 0 {
+                        b'a' + rng.range_u64(0, 26) as u8
+                    } else {
+                        alphabet[rng.range_u64(0, alphabet.len() as u64) as usize]
+                    }
+                })
+                .collect();
+            assert_eq!(token_len(&b), byte_loop(&b), "{b:?}");
+        }
+        for c in 0..=255u8 {
+            for n in [1, 7, 8, 9, 17] {
+                let mut b = std::vec![b'a'; n];
+                b[n - 1] = c;
+                assert_eq!(token_len(&b), byte_loop(&b), "{c} {n}");
+            }
+        }
+    }
 
     #[test]
     fn word_scans_match_byte_scans() {
