@@ -214,6 +214,28 @@ pub(crate) fn params(s: &str, sep: u8) -> ParamScan<'_> {
     ParamScan { s, pos: 0, sep }
 }
 
+/// Index of the first non-whitespace byte of `b` at or after `i`.
+#[inline(always)]
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while b.get(i).copied().is_some_and(is_ws) {
+        i += 1;
+    }
+    i
+}
+
+/// Index of the first byte of `b` at or after `i` that is neither `sep` nor
+/// whitespace.
+#[inline(always)]
+fn skip_seps(b: &[u8], mut i: usize, sep: u8) -> usize {
+    while let Some(&c) = b.get(i) {
+        if c != sep && !is_ws(c) {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
 /// Iterator of [`params`].
 pub(crate) struct ParamScan<'a> {
     s: &'a str,
@@ -223,11 +245,8 @@ pub(crate) struct ParamScan<'a> {
 
 impl<'a> ParamScan<'a> {
     /// Index of the first non-whitespace byte at or after `i`.
-    fn skip_ws(&self, mut i: usize) -> usize {
-        while self.s.as_bytes().get(i).copied().is_some_and(is_ws) {
-            i += 1;
-        }
-        i
+    fn skip_ws(&self, i: usize) -> usize {
+        skip_ws(self.s.as_bytes(), i)
     }
 
     /// Where a piece that ends at `i` (after trailing whitespace) lets the
@@ -341,20 +360,9 @@ pub(crate) fn lookup<'a>(
         return Err(Unusual);
     }
     let b = s.as_bytes();
-    let skip_ws = |mut i: usize| {
-        while b.get(i).copied().is_some_and(is_ws) {
-            i += 1;
-        }
-        i
-    };
     let mut i = 0;
     loop {
-        while let Some(&c) = b.get(i) {
-            if c != sep && !is_ws(c) {
-                break;
-            }
-            i += 1;
-        }
+        i = skip_seps(b, i, sep);
         let rest = b.get(i..).unwrap_or_default();
         let Some(first) = rest.first() else {
             return Ok(None);
@@ -381,7 +389,7 @@ pub(crate) fn lookup<'a>(
                 .zip(want)
                 .fold(0, |acc, (a, b)| acc | ((a ^ b) & !0x20))
                 == 0;
-        let k = skip_ws(i + tok);
+        let k = skip_ws(b, i + tok);
         match b.get(k) {
             None => return Ok(hit.then_some(None)),
             Some(&c) if c == sep => {
@@ -394,7 +402,7 @@ pub(crate) fn lookup<'a>(
             Some(b'=') => {}
             Some(_) => return Err(Unusual),
         }
-        let k = skip_ws(k + 1);
+        let k = skip_ws(b, k + 1);
         let (value, after) = if b.get(k) == Some(&b'"') {
             let mut q = k + 1;
             loop {
@@ -410,7 +418,7 @@ pub(crate) fn lookup<'a>(
             let e = k + find_value_end(b.get(k..).unwrap_or_default(), sep);
             (s.get(k..e), e)
         };
-        let a = skip_ws(after);
+        let a = skip_ws(b, after);
         match b.get(a) {
             None => {}
             Some(&c) if c == sep => {}
@@ -498,20 +506,9 @@ pub(crate) fn scan_usual<'a>(
         return Err(Unusual);
     }
     let b = s.as_bytes();
-    let skip_ws = |mut i: usize| {
-        while b.get(i).copied().is_some_and(is_ws) {
-            i += 1;
-        }
-        i
-    };
     let mut i = 0;
     loop {
-        while let Some(&c) = b.get(i) {
-            if c != sep && !is_ws(c) {
-                break;
-            }
-            i += 1;
-        }
+        i = skip_seps(b, i, sep);
         let rest = b.get(i..).unwrap_or_default();
         if rest.is_empty() {
             return Ok(());
@@ -521,9 +518,9 @@ pub(crate) fn scan_usual<'a>(
             return Err(Unusual);
         }
         let name = s.get(i..i + tok).ok_or(Unusual)?;
-        let k = skip_ws(i + tok);
+        let k = skip_ws(b, i + tok);
         let (value, after) = if b.get(k) == Some(&b'=') {
-            let k = skip_ws(k + 1);
+            let k = skip_ws(b, k + 1);
             if b.get(k) == Some(&b'"') {
                 let mut q = k + 1;
                 loop {
@@ -542,7 +539,7 @@ pub(crate) fn scan_usual<'a>(
         } else {
             (None, k)
         };
-        let a = skip_ws(after);
+        let a = skip_ws(b, after);
         match b.get(a) {
             None => {}
             Some(&c) if c == sep => {}
