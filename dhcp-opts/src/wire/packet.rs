@@ -314,6 +314,101 @@ fn repeated_codes(it: Options<'_>) -> CodeSet {
     multi
 }
 
+/// The accessors of the fixed head, shared by [`Packet`] and [`PacketWalk`]:
+/// expanded in an `impl` whose type has `fn header(&self) -> &RawHeader`.
+macro_rules! head_accessors {
+    () => {
+        /// `op`: request or reply.
+        pub fn op(&self) -> $crate::wire::Op {
+            $crate::wire::Op::from(self.header().op)
+        }
+        /// `htype` (1 = Ethernet).
+        pub fn htype(&self) -> u8 {
+            self.header().htype
+        }
+        /// `hlen` as sent.
+        pub fn hlen(&self) -> u8 {
+            self.header().hlen
+        }
+        /// `hops`.
+        pub fn hops(&self) -> u8 {
+            self.header().hops
+        }
+        /// Transaction id.
+        pub fn xid(&self) -> u32 {
+            self.header().xid.get()
+        }
+        /// Seconds since the client began acquisition or renewal.
+        pub fn secs(&self) -> u16 {
+            self.header().secs.get()
+        }
+        /// The raw `flags` field.
+        pub fn flags(&self) -> u16 {
+            self.header().flags.get()
+        }
+        /// The BROADCAST bit of `flags`.
+        pub fn broadcast(&self) -> bool {
+            self.flags() & $crate::wire::FLAG_BROADCAST != 0
+        }
+        /// `ciaddr`.
+        pub fn ciaddr(&self) -> ::core::net::Ipv4Addr {
+            ::core::net::Ipv4Addr::from(self.header().ciaddr)
+        }
+        /// `yiaddr`.
+        pub fn yiaddr(&self) -> ::core::net::Ipv4Addr {
+            ::core::net::Ipv4Addr::from(self.header().yiaddr)
+        }
+        /// `siaddr` ("next server").
+        pub fn siaddr(&self) -> ::core::net::Ipv4Addr {
+            ::core::net::Ipv4Addr::from(self.header().siaddr)
+        }
+        /// `giaddr` (relay agent).
+        pub fn giaddr(&self) -> ::core::net::Ipv4Addr {
+            ::core::net::Ipv4Addr::from(self.header().giaddr)
+        }
+        /// All 16 bytes of `chaddr`.
+        pub fn chaddr_raw(&self) -> &[u8; 16] {
+            &self.header().chaddr
+        }
+        /// The first `hlen` bytes of `chaddr` (all 16 when `hlen` > 16).
+        pub fn chaddr(&self) -> &[u8] {
+            let c = &self.header().chaddr;
+            c.get(..usize::from(self.hlen())).unwrap_or(c)
+        }
+        /// The whole 64-byte `sname` field.
+        pub fn sname_raw(&self) -> &[u8; 64] {
+            &self.header().sname
+        }
+        /// The whole 128-byte `file` field.
+        pub fn file_raw(&self) -> &[u8; 128] {
+            &self.header().file
+        }
+    };
+}
+pub(crate) use head_accessors;
+
+/// Checks the 240-byte head and the magic cookie: the head and the options
+/// field after it.
+#[inline(always)]
+pub(crate) fn check_head(bytes: &[u8]) -> Result<(&RawHeader, &[u8]), DecodeError> {
+    let Some((head, opts)) = bytes.split_at_checked(HEADER_LEN) else {
+        return Err(DecodeError::Truncated {
+            offset: 0,
+            needed: HEADER_LEN - bytes.len(),
+        });
+    };
+    let Ok(h) = RawHeader::ref_from_bytes(head) else {
+        return Err(DecodeError::Truncated {
+            offset: 0,
+            needed: HEADER_LEN,
+        });
+    };
+    if h.cookie != MAGIC_COOKIE {
+        return Err(DecodeError::BadCookie);
+    }
+    Ok((h, opts))
+}
+
 /// A zero-copy view of a DHCP message: the 236-byte BOOTP head, the magic
 /// cookie and the options (RFC 2131 §2).
 ///
@@ -363,21 +458,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
     #[inline(always)]
     pub fn new_checked(buf: T) -> Result<Self, DecodeError> {
         let bytes = buf.as_ref();
-        let Some((head, opts)) = bytes.split_at_checked(HEADER_LEN) else {
-            return Err(DecodeError::Truncated {
-                offset: 0,
-                needed: HEADER_LEN - bytes.len(),
-            });
-        };
-        let Ok(h) = RawHeader::ref_from_bytes(head) else {
-            return Err(DecodeError::Truncated {
-                offset: 0,
-                needed: HEADER_LEN,
-            });
-        };
-        if h.cookie != MAGIC_COOKIE {
-            return Err(DecodeError::BadCookie);
-        }
+        let (h, opts) = check_head(bytes)?;
         let mut seen = 0u64;
         let mut count = 0u32;
         let mut index = [0u16; INDEX_CAP];
@@ -449,71 +530,8 @@ impl<T: AsRef<[u8]>> Packet<T> {
         h
     }
 
-    /// `op`: request or reply.
-    pub fn op(&self) -> Op {
-        Op::from(self.header().op)
-    }
-    /// `htype` (1 = Ethernet).
-    pub fn htype(&self) -> u8 {
-        self.header().htype
-    }
-    /// `hlen` as sent.
-    pub fn hlen(&self) -> u8 {
-        self.header().hlen
-    }
-    /// `hops`.
-    pub fn hops(&self) -> u8 {
-        self.header().hops
-    }
-    /// Transaction id.
-    pub fn xid(&self) -> u32 {
-        self.header().xid.get()
-    }
-    /// Seconds since the client began acquisition or renewal.
-    pub fn secs(&self) -> u16 {
-        self.header().secs.get()
-    }
-    /// The raw `flags` field.
-    pub fn flags(&self) -> u16 {
-        self.header().flags.get()
-    }
-    /// The BROADCAST bit of `flags`.
-    pub fn broadcast(&self) -> bool {
-        self.flags() & FLAG_BROADCAST != 0
-    }
-    /// `ciaddr`.
-    pub fn ciaddr(&self) -> Ipv4Addr {
-        Ipv4Addr::from(self.header().ciaddr)
-    }
-    /// `yiaddr`.
-    pub fn yiaddr(&self) -> Ipv4Addr {
-        Ipv4Addr::from(self.header().yiaddr)
-    }
-    /// `siaddr` ("next server").
-    pub fn siaddr(&self) -> Ipv4Addr {
-        Ipv4Addr::from(self.header().siaddr)
-    }
-    /// `giaddr` (relay agent).
-    pub fn giaddr(&self) -> Ipv4Addr {
-        Ipv4Addr::from(self.header().giaddr)
-    }
-    /// All 16 bytes of `chaddr`.
-    pub fn chaddr_raw(&self) -> &[u8; 16] {
-        &self.header().chaddr
-    }
-    /// The first `hlen` bytes of `chaddr` (all 16 when `hlen` > 16).
-    pub fn chaddr(&self) -> &[u8] {
-        let c = &self.header().chaddr;
-        c.get(..usize::from(self.hlen())).unwrap_or(c)
-    }
-    /// The whole 64-byte `sname` field.
-    pub fn sname_raw(&self) -> &[u8; 64] {
-        &self.header().sname
-    }
-    /// The whole 128-byte `file` field.
-    pub fn file_raw(&self) -> &[u8; 128] {
-        &self.header().file
-    }
+    head_accessors!();
+
     /// `sname` up to its first NUL, or `None` when it carries options.
     pub fn sname(&self) -> Option<&[u8]> {
         (!self.overload.sname).then(|| until_nul(&self.header().sname))
@@ -1302,7 +1320,7 @@ impl<'a> DhcpOption<'a> {
 
     /// Decodes a value made of one instance (the common case, without the
     /// concatenation machinery); same result as [`DhcpOption::from_value`].
-    #[inline]
+    #[inline(always)]
     pub fn from_single(code: u8, d: &'a [u8]) -> Self {
         use super::code as c;
         let v = || OptionValue::single(code, d);
@@ -1341,7 +1359,8 @@ impl<'a> DhcpOption<'a> {
                 file: o & 1 != 0,
                 sname: o & 2 != 0,
             }),
-            // A known code with a value of the wrong length.
+            // A known code with a value of the wrong length (`from_value`
+            // gives the same).
             (
                 c::SUBNET_MASK
                 | c::ROUTER
@@ -1365,7 +1384,7 @@ impl<'a> DhcpOption<'a> {
                 | c::RELAY_AGENT_INFO
                 | c::TFTP_SERVERS,
                 _,
-            ) => DhcpOption::from_value(code, v()),
+            ) => DhcpOption::Malformed { code, value: v() },
             _ => DhcpOption::Other { code, value: v() },
         }
     }
