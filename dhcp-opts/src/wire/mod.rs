@@ -5,6 +5,7 @@ mod builder;
 pub mod code;
 mod packet;
 mod value;
+mod walk;
 
 pub use builder::{MessageRepr, OptionRef, DEFAULT_MAX_LEN, MIN_BOOTP_LEN};
 pub use packet::{
@@ -13,3 +14,4 @@ pub use packet::{
     MAGIC_COOKIE, SNAME_OFFSET,
 };
 pub use value::{Bytes, Fragments, OptionValue};
+pub use walk::{PacketWalk, TypedWalk};
