@@ -227,10 +227,18 @@ impl<'a> Iterator for TypedWalk<'a> {
                     self.cur = rest;
                     self.bits |= 1 << (c & 63);
                     self.count += 1;
-                    if c == code::OVERLOAD {
+                    let o = DhcpOption::from_single(c, data);
+                    // Tested on the typed value, so that the test joins the
+                    // dispatch on the code.
+                    if let DhcpOption::Overload(_)
+                    | DhcpOption::Malformed {
+                        code: code::OVERLOAD,
+                        ..
+                    } = o
+                    {
                         self.next = self.next.after_overload(data);
                     }
-                    return Some(Ok(DhcpOption::from_single(c, data)));
+                    return Some(Ok(o));
                 }
                 [code::PAD, rest @ ..] => {
                     self.cur = rest;
