@@ -319,67 +319,83 @@ fn repeated_codes(it: Options<'_>) -> CodeSet {
 macro_rules! head_accessors {
     () => {
         /// `op`: request or reply.
+        #[inline]
         pub fn op(&self) -> $crate::wire::Op {
             $crate::wire::Op::from(self.header().op)
         }
         /// `htype` (1 = Ethernet).
+        #[inline]
         pub fn htype(&self) -> u8 {
             self.header().htype
         }
         /// `hlen` as sent.
+        #[inline]
         pub fn hlen(&self) -> u8 {
             self.header().hlen
         }
         /// `hops`.
+        #[inline]
         pub fn hops(&self) -> u8 {
             self.header().hops
         }
         /// Transaction id.
+        #[inline]
         pub fn xid(&self) -> u32 {
             self.header().xid.get()
         }
         /// Seconds since the client began acquisition or renewal.
+        #[inline]
         pub fn secs(&self) -> u16 {
             self.header().secs.get()
         }
         /// The raw `flags` field.
+        #[inline]
         pub fn flags(&self) -> u16 {
             self.header().flags.get()
         }
         /// The BROADCAST bit of `flags`.
+        #[inline]
         pub fn broadcast(&self) -> bool {
             self.flags() & $crate::wire::FLAG_BROADCAST != 0
         }
         /// `ciaddr`.
+        #[inline]
         pub fn ciaddr(&self) -> ::core::net::Ipv4Addr {
             ::core::net::Ipv4Addr::from(self.header().ciaddr)
         }
         /// `yiaddr`.
+        #[inline]
         pub fn yiaddr(&self) -> ::core::net::Ipv4Addr {
             ::core::net::Ipv4Addr::from(self.header().yiaddr)
         }
         /// `siaddr` ("next server").
+        #[inline]
         pub fn siaddr(&self) -> ::core::net::Ipv4Addr {
             ::core::net::Ipv4Addr::from(self.header().siaddr)
         }
         /// `giaddr` (relay agent).
+        #[inline]
         pub fn giaddr(&self) -> ::core::net::Ipv4Addr {
             ::core::net::Ipv4Addr::from(self.header().giaddr)
         }
         /// All 16 bytes of `chaddr`.
+        #[inline]
         pub fn chaddr_raw(&self) -> &[u8; 16] {
             &self.header().chaddr
         }
         /// The first `hlen` bytes of `chaddr` (all 16 when `hlen` > 16).
+        #[inline]
         pub fn chaddr(&self) -> &[u8] {
             let c = &self.header().chaddr;
             c.get(..usize::from(self.hlen())).unwrap_or(c)
         }
         /// The whole 64-byte `sname` field.
+        #[inline]
         pub fn sname_raw(&self) -> &[u8; 64] {
             &self.header().sname
         }
         /// The whole 128-byte `file` field.
+        #[inline]
         pub fn file_raw(&self) -> &[u8; 128] {
             &self.header().file
         }

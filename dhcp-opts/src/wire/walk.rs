@@ -104,65 +104,50 @@ impl<'a> PacketWalk<'a> {
             cur: self.options_field(),
             field_end: msg.len(),
             msg,
-            next: Next::Options,
+            field: Field::Options,
+            overload: None,
             bits: 0,
             count: 0,
         }
     }
 }
 
-/// What follows the field [`TypedWalk`] is walking.
+/// The field [`TypedWalk`] is walking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Next {
-    /// In the options field, option 52 not seen yet.
+enum Field {
+    /// The options field.
     Options,
-    /// In the options field, option 52 seen: which fields follow.
-    OptionsThen(Overload),
-    /// In `file`, `sname` follows when true.
-    File(bool),
-    /// In `sname`, or after an error: nothing follows.
-    Last,
+    /// `file` (option 52 = 1 or 3).
+    File,
+    /// `sname` (option 52 = 2 or 3).
+    Sname,
+    /// None: the walk has ended.
+    Done,
 }
 
-impl Next {
-    /// The overload in force (for fields already reached).
-    fn overload(self) -> Overload {
+impl Field {
+    /// The field after `self` when option 52 says `ov` (RFC 2131 §4.1:
+    /// options, then `file`, then `sname`).
+    #[cold]
+    #[inline(never)]
+    fn after(self, ov: Option<Overload>) -> Self {
+        let ov = ov.unwrap_or_default();
         match self {
-            Next::Options | Next::Last => Overload::default(),
-            Next::OptionsThen(o) => o,
-            Next::File(sname) => Overload { file: true, sname },
+            Field::Options if ov.file => Field::File,
+            Field::Options | Field::File if ov.sname => Field::Sname,
+            _ => Field::Done,
         }
     }
+}
 
-    /// The state after option 52 with value `data` in the options field:
-    /// the first one-byte instance decides.
-    #[cold]
-    #[inline(never)]
-    fn after_overload(self, data: &[u8]) -> Self {
-        match (self, data) {
-            (Next::Options, &[v]) => Next::OptionsThen(Overload::from_value(v).unwrap_or_default()),
-            _ => self,
-        }
-    }
-
-    /// The field after the current one in `msg`: its bytes, the message
-    /// offset of its end, and the state there; `None` when none is left.
-    #[cold]
-    #[inline(never)]
-    fn field_after(self, msg: &[u8]) -> Option<(&[u8], usize, Self)> {
-        let (file, sname) = match self {
-            Next::Options | Next::Last => return None,
-            Next::OptionsThen(o) => (o.file, o.sname),
-            Next::File(sname) => (false, sname),
-        };
-        let (at, len, next) = if file {
-            (FILE_OFFSET, 128, Next::File(sname))
-        } else if sname {
-            (SNAME_OFFSET, 64, Next::Last)
-        } else {
-            return None;
-        };
-        Some((msg.get(at..at + len)?, at + len, next))
+/// The option 52 in force after one with value `data` in the options
+/// field: the first one-byte instance decides.
+#[cold]
+#[inline(never)]
+fn overload_after(ov: Option<Overload>, data: &[u8]) -> Option<Overload> {
+    match (ov, data) {
+        (None, &[v]) => Some(Overload::from_value(v).unwrap_or_default()),
+        _ => ov,
     }
 }
 
@@ -174,7 +159,9 @@ pub struct TypedWalk<'a> {
     /// Message offset where that field ends (for error offsets).
     field_end: usize,
     msg: &'a [u8],
-    next: Next,
+    field: Field,
+    /// The first one-byte option 52 of the options field, once met.
+    overload: Option<Overload>,
     /// Bit `code % 64` of each code yielded so far.
     bits: u64,
     /// Number of items yielded so far.
@@ -194,7 +181,7 @@ impl TypedWalk<'_> {
     #[inline(never)]
     fn repeated_exact(&self) -> bool {
         let mut seen = CodeSet::default();
-        Options::of_message(self.msg, self.next.overload())
+        Options::of_message(self.msg, self.overload.unwrap_or_default())
             .take(self.count as usize)
             .any(|o| !seen.insert(o.code))
     }
@@ -236,7 +223,7 @@ impl<'a> Iterator for TypedWalk<'a> {
                         ..
                     } = o
                     {
-                        self.next = self.next.after_overload(data);
+                        self.overload = overload_after(self.overload, data);
                     }
                     return Some(Ok(o));
                 }
@@ -248,18 +235,22 @@ impl<'a> Iterator for TypedWalk<'a> {
                 [1..=254] => break (opt, 1),
                 // END or the end of the field.
                 _ => {
-                    if let Some((f, end, next)) = self.next.field_after(self.msg) {
-                        (self.cur, self.field_end, self.next) = (f, end, next);
-                        continue;
-                    }
-                    self.cur = &[];
-                    self.next = Next::Last;
-                    return None;
+                    self.field = self.field.after(self.overload);
+                    let (at, len) = match self.field {
+                        Field::File => (FILE_OFFSET, 128),
+                        Field::Sname => (SNAME_OFFSET, 64),
+                        _ => {
+                            self.cur = &[];
+                            return None;
+                        }
+                    };
+                    self.cur = self.msg.get(at..at + len).unwrap_or(&[]);
+                    self.field_end = at + len;
                 }
             }
         };
         self.cur = &[];
-        self.next = Next::Last;
+        self.field = Field::Done;
         Some(Err(truncated(self.field_end, opt.len(), needed)))
     }
 }
