@@ -194,6 +194,17 @@ fn split_options_come_as_instances_and_are_said_repeated() {
     ));
     assert!(it.repeated());
     assert!(it.next().is_none());
+    // A repeat between the options field and `sname` (option 52 = 2) is
+    // found once the walk reaches it.
+    let mut m = head(&[52, 1, 2, 6, 4, 10, 0, 0, 1, 255]);
+    m[44..50].copy_from_slice(&[6, 4, 10, 0, 0, 2]);
+    let mut it = PacketWalk::new_checked(&m[..]).unwrap().typed();
+    assert_eq!(it.by_ref().take(2).count(), 2);
+    assert!(!it.repeated());
+    assert!(matches!(it.next(), Some(Ok(DhcpOption::DnsServers(_)))));
+    assert!(it.next().is_none());
+    assert!(it.repeated());
+    fuzzing::walk(&m);
     // Codes 64 apart are not repeats.
     let m = head(&[3, 4, 10, 0, 0, 1, 67, 1, 0, 131, 1, 0, 255]);
     let mut it = PacketWalk::new_checked(&m[..]).unwrap().typed();
