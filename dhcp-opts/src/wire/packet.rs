@@ -1278,7 +1278,7 @@ pub enum DhcpOption<'a> {
 
 impl<'a> DhcpOption<'a> {
     /// Decodes `value` according to `code`.
-    #[inline(never)]
+    #[inline(always)]
     pub fn from_value(code: u8, value: OptionValue<'a>) -> Self {
         use super::code as c;
         let bad = |value| DhcpOption::Malformed { code, value };
