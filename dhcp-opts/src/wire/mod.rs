@@ -1,5 +1,6 @@
 //! The DHCP wire format: a zero-copy [`Packet`] view, option iterators and
-//! concatenated values, and the [`MessageRepr`] encoder.
+//! concatenated values, the one-pass [`PacketWalk`], and the [`MessageRepr`]
+//! encoder.
 
 mod builder;
 pub mod code;

@@ -438,6 +438,10 @@ pub(crate) fn check_head(bytes: &[u8]) -> Result<(&RawHeader, &[u8]), DecodeErro
 /// the fields again, and the offset of each code that has an accessor, so
 /// that the accessor reads its option without a search (128 bytes for a
 /// `Packet<&[u8]>`).
+///
+/// To read every option once, in order, without the check up front, see
+/// [`PacketWalk`](super::PacketWalk): one pass, framing errors as items,
+/// split options as separate instances.
 #[derive(Debug, Clone)]
 pub struct Packet<T: AsRef<[u8]>> {
     buf: T,
