@@ -165,7 +165,7 @@ pub struct TypedWalk<'a> {
     /// Bit `code % 64` of each code yielded so far.
     bits: u64,
     /// Number of items yielded so far.
-    count: u32,
+    count: usize,
 }
 
 impl TypedWalk<'_> {
@@ -175,14 +175,14 @@ impl TypedWalk<'_> {
     #[must_use]
     pub fn repeated(&self) -> bool {
         // Fewer bits than items: a code repeats, or two are 64 apart.
-        self.bits.count_ones() != self.count && self.repeated_exact()
+        self.bits.count_ones() as usize != self.count && self.repeated_exact()
     }
 
     #[inline(never)]
     fn repeated_exact(&self) -> bool {
         let mut seen = CodeSet::default();
         Options::of_message(self.msg, self.overload.unwrap_or_default())
-            .take(self.count as usize)
+            .take(self.count)
             .any(|o| !seen.insert(o.code))
     }
 }
