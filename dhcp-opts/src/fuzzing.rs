@@ -3,6 +3,8 @@
 
 use core::net::{Ipv4Addr, SocketAddr};
 use core::time::Duration;
+use std::format;
+use std::string::String;
 use std::vec;
 use std::vec::Vec;
 
@@ -10,7 +12,7 @@ use arbitrary::Unstructured;
 use dialtone_core::Instant;
 
 use crate::client::{Client, Config, Event, State};
-use crate::wire::{Encapsulated, Options};
+use crate::wire::{Encapsulated, Options, PacketWalk};
 use crate::{DhcpOption, MessageRepr, MessageType, Op, OptionRef, Packet};
 
 /// `dhcp_decode`: decode, read every accessor and typed option, re-encode
@@ -125,6 +127,57 @@ pub fn decode(data: &[u8]) {
     let b: Vec<(u8, &[u8])> = q.options().map(|o| (o.code, o.data)).collect();
     assert_eq!(a, b, "options survive re-encoding");
     assert!(p.merged().zip(q.merged()).all(|(x, y)| x == y));
+}
+
+/// `dhcp_walk`: the one-pass [`PacketWalk`] against [`Packet`]: the same
+/// head checks, the same framing error at the same place, the same typed
+/// options in the same order when no code repeats, and `repeated` exactly
+/// when some code has several instances.
+pub fn walk(data: &[u8]) {
+    let w = PacketWalk::new_checked(data);
+    let p = Packet::new_checked(data);
+    let w = match w {
+        Ok(w) => w,
+        Err(e) => {
+            assert_eq!(p.err(), Some(e), "same head error");
+            return;
+        }
+    };
+    let mut items = Vec::new();
+    let mut it = w.typed();
+    for o in it.by_ref() {
+        items.push(o);
+    }
+    assert!(it.next().is_none(), "the walk stays ended");
+    let repeated = it.repeated();
+    match items.last() {
+        Some(Err(e)) => {
+            assert_eq!(p.as_ref().err(), Some(e), "same framing error");
+            assert!(items.iter().rev().skip(1).all(Result::is_ok), "one error");
+            return;
+        }
+        _ => assert!(p.is_ok(), "walk ended without error, so the packet checks"),
+    }
+    let Ok(p) = p else { return };
+    assert_eq!(
+        (w.xid(), w.op(), w.flags(), w.yiaddr(), w.chaddr()),
+        (p.xid(), p.op(), p.flags(), p.yiaddr(), p.chaddr()),
+        "same head"
+    );
+    assert_eq!(items.len(), p.options().count(), "one item per instance");
+    assert_eq!(repeated, p.merged().count() != items.len(), "repeats found");
+    for (o, r) in items.iter().zip(p.options()) {
+        let o = o.as_ref().expect("only the last item can be an error");
+        assert_eq!(o.code(), r.code, "wire order");
+    }
+    if !repeated {
+        let a: Vec<String> = items
+            .iter()
+            .map(|o| format!("{:?}", o.as_ref().ok()))
+            .collect();
+        let b: Vec<String> = p.typed().map(|o| format!("{:?}", Some(o))).collect();
+        assert_eq!(a, b, "same typed options as Packet::typed");
+    }
 }
 
 /// `dhcp_options`: the option iterators over arbitrary bytes.

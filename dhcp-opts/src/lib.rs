@@ -20,6 +20,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! Two views read a message. [`Packet`] checks every option's framing up
+//! front, joins RFC 3396 split options and answers each accessor without a
+//! search: keep it to ask a message questions. [`PacketWalk`] checks only
+//! the head and the magic cookie and types each option instance as it walks
+//! them once, reporting a framing error where it meets it: use it to read
+//! every option once, in order, at the cost of smoltcp's option walk.
+//!
 //! The client is driven by the five verbs of every dialtone machine; see
 //! [`client::Client`] for a full drive loop.
 //!
@@ -62,4 +69,5 @@ pub use lease::Lease;
 pub use tftp::{tftp_servers, TftpOverrides, TftpPolicy, TftpServer, TftpServerList, TftpSource};
 pub use wire::{
     code, DhcpOption, Encapsulated, MessageRepr, MessageType, Op, OptionRef, OptionValue, Packet,
+    PacketWalk,
 };

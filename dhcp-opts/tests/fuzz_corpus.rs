@@ -30,3 +30,8 @@ fn replay_corpus_dhcp_options() {
 fn replay_corpus_dhcp_client() {
     replay("dhcp_client", dialtone_dhcp_opts::fuzzing::client);
 }
+
+#[test]
+fn replay_corpus_dhcp_walk() {
+    replay("dhcp_walk", dialtone_dhcp_opts::fuzzing::walk);
+}

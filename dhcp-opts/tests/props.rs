@@ -103,3 +103,76 @@ fn single_instance_decoding_matches_the_general_one() {
         }
     }
 }
+
+#[test]
+fn walk_agrees_with_packet_on_mutated_and_random_messages() {
+    let mut rng = Rng::new(0x3A1C);
+    for i in 0..20_000 {
+        let base = if i % 2 == 0 { ACK } else { DISCOVER };
+        fuzzing::walk(&mutate(&mut rng, base));
+    }
+    let mut buf = vec![0u8; 400];
+    for _ in 0..20_000 {
+        let n = rng.range_u64(0, 400) as usize;
+        rng.fill_bytes(&mut buf[..n]);
+        if n >= 240 {
+            buf[236..240].copy_from_slice(&[99, 130, 83, 99]);
+        }
+        fuzzing::walk(&buf[..n]);
+    }
+}
+
+/// Generated messages: distinct codes (typed ones with right and wrong
+/// lengths, unknown ones), built by `MessageRepr` with a size limit that
+/// moves some into `file` and `sname` (option 52); the walk gives the same
+/// typed options as `Packet::typed`, in wire order.
+#[test]
+fn walk_agrees_with_packet_on_generated_messages() {
+    use dialtone_dhcp_opts::wire::PacketWalk;
+    use dialtone_dhcp_opts::{MessageRepr, Op, OptionRef, Packet};
+    const CODES: [u8; 24] = [
+        1, 3, 6, 12, 15, 42, 43, 50, 51, 53, 54, 55, 57, 58, 59, 60, 61, 66, 82, 150, 2, 77, 120,
+        200,
+    ];
+    let mut rng = Rng::new(0x6E4);
+    let mut values = vec![0u8; 4096];
+    let (mut overloaded, mut cases) = (0, 0);
+    for _ in 0..5_000 {
+        rng.fill_bytes(&mut values);
+        let mut codes = CODES.to_vec();
+        let n = rng.range_u64(0, CODES.len() as u64 + 1) as usize;
+        let mut opts = Vec::new();
+        let mut at = 0usize;
+        for _ in 0..n {
+            let code = codes.swap_remove(rng.range_u64(0, codes.len() as u64) as usize);
+            let len = match rng.range_u64(0, 4) {
+                0 => [1, 2, 4, 8][rng.range_u64(0, 4) as usize],
+                1 => 0,
+                _ => rng.range_u64(0, 60) as usize,
+            };
+            opts.push(OptionRef {
+                code,
+                value: &values[at..at + len],
+            });
+            at += len;
+        }
+        let mut r = MessageRepr::new(Op::Reply, rng.next_u32(), &[1, 2, 3, 4, 5, 6]);
+        r.options = &opts;
+        r.max_len = [usize::MAX, 576, 400, 300][rng.range_u64(0, 4) as usize];
+        r.allow_overload = true;
+        let Ok(len) = r.buffer_len() else { continue };
+        let mut out = vec![0u8; len];
+        r.emit(&mut out).unwrap();
+        let p = Packet::new_checked(&out[..]).unwrap();
+        let mut it = PacketWalk::new_checked(&out[..]).unwrap().typed();
+        let walked: Vec<String> = it.by_ref().map(|o| format!("{:?}", o.unwrap())).collect();
+        if !it.repeated() {
+            let typed: Vec<String> = p.typed().map(|o| format!("{o:?}")).collect();
+            assert_eq!(walked, typed);
+        }
+        overloaded += usize::from(p.overload().file || p.overload().sname);
+        cases += 1;
+        fuzzing::walk(&out);
+    }
+    assert!(cases > 4_000 && overloaded > 100, "{cases} {overloaded}");
+}

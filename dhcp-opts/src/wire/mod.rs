@@ -1,10 +1,12 @@
 //! The DHCP wire format: a zero-copy [`Packet`] view, option iterators and
-//! concatenated values, and the [`MessageRepr`] encoder.
+//! concatenated values, the one-pass [`PacketWalk`], and the [`MessageRepr`]
+//! encoder.
 
 mod builder;
 pub mod code;
 mod packet;
 mod value;
+mod walk;
 
 pub use builder::{MessageRepr, OptionRef, DEFAULT_MAX_LEN, MIN_BOOTP_LEN};
 pub use packet::{
@@ -13,3 +15,4 @@ pub use packet::{
     MAGIC_COOKIE, SNAME_OFFSET,
 };
 pub use value::{Bytes, Fragments, OptionValue};
+pub use walk::{PacketWalk, TypedWalk};

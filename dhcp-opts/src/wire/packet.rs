@@ -314,6 +314,117 @@ fn repeated_codes(it: Options<'_>) -> CodeSet {
     multi
 }
 
+/// The accessors of the fixed head, shared by [`Packet`] and [`PacketWalk`]:
+/// expanded in an `impl` whose type has `fn header(&self) -> &RawHeader`.
+macro_rules! head_accessors {
+    () => {
+        /// `op`: request or reply.
+        #[inline]
+        pub fn op(&self) -> $crate::wire::Op {
+            $crate::wire::Op::from(self.header().op)
+        }
+        /// `htype` (1 = Ethernet).
+        #[inline]
+        pub fn htype(&self) -> u8 {
+            self.header().htype
+        }
+        /// `hlen` as sent.
+        #[inline]
+        pub fn hlen(&self) -> u8 {
+            self.header().hlen
+        }
+        /// `hops`.
+        #[inline]
+        pub fn hops(&self) -> u8 {
+            self.header().hops
+        }
+        /// Transaction id.
+        #[inline]
+        pub fn xid(&self) -> u32 {
+            self.header().xid.get()
+        }
+        /// Seconds since the client began acquisition or renewal.
+        #[inline]
+        pub fn secs(&self) -> u16 {
+            self.header().secs.get()
+        }
+        /// The raw `flags` field.
+        #[inline]
+        pub fn flags(&self) -> u16 {
+            self.header().flags.get()
+        }
+        /// The BROADCAST bit of `flags`.
+        #[inline]
+        pub fn broadcast(&self) -> bool {
+            self.flags() & $crate::wire::FLAG_BROADCAST != 0
+        }
+        /// `ciaddr`.
+        #[inline]
+        pub fn ciaddr(&self) -> ::core::net::Ipv4Addr {
+            ::core::net::Ipv4Addr::from(self.header().ciaddr)
+        }
+        /// `yiaddr`.
+        #[inline]
+        pub fn yiaddr(&self) -> ::core::net::Ipv4Addr {
+            ::core::net::Ipv4Addr::from(self.header().yiaddr)
+        }
+        /// `siaddr` ("next server").
+        #[inline]
+        pub fn siaddr(&self) -> ::core::net::Ipv4Addr {
+            ::core::net::Ipv4Addr::from(self.header().siaddr)
+        }
+        /// `giaddr` (relay agent).
+        #[inline]
+        pub fn giaddr(&self) -> ::core::net::Ipv4Addr {
+            ::core::net::Ipv4Addr::from(self.header().giaddr)
+        }
+        /// All 16 bytes of `chaddr`.
+        #[inline]
+        pub fn chaddr_raw(&self) -> &[u8; 16] {
+            &self.header().chaddr
+        }
+        /// The first `hlen` bytes of `chaddr` (all 16 when `hlen` > 16).
+        #[inline]
+        pub fn chaddr(&self) -> &[u8] {
+            let c = &self.header().chaddr;
+            c.get(..usize::from(self.hlen())).unwrap_or(c)
+        }
+        /// The whole 64-byte `sname` field.
+        #[inline]
+        pub fn sname_raw(&self) -> &[u8; 64] {
+            &self.header().sname
+        }
+        /// The whole 128-byte `file` field.
+        #[inline]
+        pub fn file_raw(&self) -> &[u8; 128] {
+            &self.header().file
+        }
+    };
+}
+pub(crate) use head_accessors;
+
+/// Checks the 240-byte head and the magic cookie: the head and the options
+/// field after it.
+#[inline(always)]
+pub(crate) fn check_head(bytes: &[u8]) -> Result<(&RawHeader, &[u8]), DecodeError> {
+    let Some((head, opts)) = bytes.split_at_checked(HEADER_LEN) else {
+        return Err(DecodeError::Truncated {
+            offset: 0,
+            needed: HEADER_LEN - bytes.len(),
+        });
+    };
+    let Ok(h) = RawHeader::ref_from_bytes(head) else {
+        return Err(DecodeError::Truncated {
+            offset: 0,
+            needed: HEADER_LEN,
+        });
+    };
+    if h.cookie != MAGIC_COOKIE {
+        return Err(DecodeError::BadCookie);
+    }
+    Ok((h, opts))
+}
+
 /// A zero-copy view of a DHCP message: the 236-byte BOOTP head, the magic
 /// cookie and the options (RFC 2131 §2).
 ///
@@ -327,6 +438,10 @@ fn repeated_codes(it: Options<'_>) -> CodeSet {
 /// the fields again, and the offset of each code that has an accessor, so
 /// that the accessor reads its option without a search (128 bytes for a
 /// `Packet<&[u8]>`).
+///
+/// To read every option once, in order, without the check up front, see
+/// [`PacketWalk`](super::PacketWalk): one pass, framing errors as items,
+/// split options as separate instances.
 #[derive(Debug, Clone)]
 pub struct Packet<T: AsRef<[u8]>> {
     buf: T,
@@ -363,21 +478,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
     #[inline(always)]
     pub fn new_checked(buf: T) -> Result<Self, DecodeError> {
         let bytes = buf.as_ref();
-        let Some((head, opts)) = bytes.split_at_checked(HEADER_LEN) else {
-            return Err(DecodeError::Truncated {
-                offset: 0,
-                needed: HEADER_LEN - bytes.len(),
-            });
-        };
-        let Ok(h) = RawHeader::ref_from_bytes(head) else {
-            return Err(DecodeError::Truncated {
-                offset: 0,
-                needed: HEADER_LEN,
-            });
-        };
-        if h.cookie != MAGIC_COOKIE {
-            return Err(DecodeError::BadCookie);
-        }
+        let (h, opts) = check_head(bytes)?;
         let mut seen = 0u64;
         let mut count = 0u32;
         let mut index = [0u16; INDEX_CAP];
@@ -449,71 +550,8 @@ impl<T: AsRef<[u8]>> Packet<T> {
         h
     }
 
-    /// `op`: request or reply.
-    pub fn op(&self) -> Op {
-        Op::from(self.header().op)
-    }
-    /// `htype` (1 = Ethernet).
-    pub fn htype(&self) -> u8 {
-        self.header().htype
-    }
-    /// `hlen` as sent.
-    pub fn hlen(&self) -> u8 {
-        self.header().hlen
-    }
-    /// `hops`.
-    pub fn hops(&self) -> u8 {
-        self.header().hops
-    }
-    /// Transaction id.
-    pub fn xid(&self) -> u32 {
-        self.header().xid.get()
-    }
-    /// Seconds since the client began acquisition or renewal.
-    pub fn secs(&self) -> u16 {
-        self.header().secs.get()
-    }
-    /// The raw `flags` field.
-    pub fn flags(&self) -> u16 {
-        self.header().flags.get()
-    }
-    /// The BROADCAST bit of `flags`.
-    pub fn broadcast(&self) -> bool {
-        self.flags() & FLAG_BROADCAST != 0
-    }
-    /// `ciaddr`.
-    pub fn ciaddr(&self) -> Ipv4Addr {
-        Ipv4Addr::from(self.header().ciaddr)
-    }
-    /// `yiaddr`.
-    pub fn yiaddr(&self) -> Ipv4Addr {
-        Ipv4Addr::from(self.header().yiaddr)
-    }
-    /// `siaddr` ("next server").
-    pub fn siaddr(&self) -> Ipv4Addr {
-        Ipv4Addr::from(self.header().siaddr)
-    }
-    /// `giaddr` (relay agent).
-    pub fn giaddr(&self) -> Ipv4Addr {
-        Ipv4Addr::from(self.header().giaddr)
-    }
-    /// All 16 bytes of `chaddr`.
-    pub fn chaddr_raw(&self) -> &[u8; 16] {
-        &self.header().chaddr
-    }
-    /// The first `hlen` bytes of `chaddr` (all 16 when `hlen` > 16).
-    pub fn chaddr(&self) -> &[u8] {
-        let c = &self.header().chaddr;
-        c.get(..usize::from(self.hlen())).unwrap_or(c)
-    }
-    /// The whole 64-byte `sname` field.
-    pub fn sname_raw(&self) -> &[u8; 64] {
-        &self.header().sname
-    }
-    /// The whole 128-byte `file` field.
-    pub fn file_raw(&self) -> &[u8; 128] {
-        &self.header().file
-    }
+    head_accessors!();
+
     /// `sname` up to its first NUL, or `None` when it carries options.
     pub fn sname(&self) -> Option<&[u8]> {
         (!self.overload.sname).then(|| until_nul(&self.header().sname))
@@ -1244,7 +1282,7 @@ pub enum DhcpOption<'a> {
 
 impl<'a> DhcpOption<'a> {
     /// Decodes `value` according to `code`.
-    #[inline(never)]
+    #[inline(always)]
     pub fn from_value(code: u8, value: OptionValue<'a>) -> Self {
         use super::code as c;
         let bad = |value| DhcpOption::Malformed { code, value };
@@ -1302,71 +1340,79 @@ impl<'a> DhcpOption<'a> {
 
     /// Decodes a value made of one instance (the common case, without the
     /// concatenation machinery); same result as [`DhcpOption::from_value`].
-    #[inline]
+    #[inline(always)]
     pub fn from_single(code: u8, d: &'a [u8]) -> Self {
         use super::code as c;
+        use DhcpOption as O;
         let v = || OptionValue::single(code, d);
+        // A known code with a value of the wrong length (what `from_value`
+        // gives too).
+        let bad = || O::Malformed { code, value: v() };
         let ip = |a: u8, b: u8, x: u8, y: u8| Ipv4Addr::new(a, b, x, y);
-        let list = !d.is_empty() && d.len() % 4 == 0;
-        match (code, d) {
-            (c::SUBNET_MASK, &[a, b, x, y]) => DhcpOption::SubnetMask(ip(a, b, x, y)),
-            (c::REQUESTED_IP, &[a, b, x, y]) => DhcpOption::RequestedIp(ip(a, b, x, y)),
-            (c::SERVER_ID, &[a, b, x, y]) => DhcpOption::ServerId(ip(a, b, x, y)),
-            (c::LEASE_TIME, &[a, b, x, y]) => {
-                DhcpOption::LeaseTime(u32::from_be_bytes([a, b, x, y]))
+        let be32 = |a: u8, b: u8, x: u8, y: u8| u32::from_be_bytes([a, b, x, y]);
+        let list = |f: fn(Ipv4List<'a>) -> Self| {
+            if !d.is_empty() && d.len() % 4 == 0 {
+                f(Ipv4List::new(v()))
+            } else {
+                bad()
             }
-            (c::RENEWAL_TIME, &[a, b, x, y]) => {
-                DhcpOption::RenewalTime(u32::from_be_bytes([a, b, x, y]))
-            }
-            (c::REBINDING_TIME, &[a, b, x, y]) => {
-                DhcpOption::RebindingTime(u32::from_be_bytes([a, b, x, y]))
-            }
-            (c::MESSAGE_TYPE, &[t]) => DhcpOption::MessageType(MessageType::from(t)),
-            (c::MAX_MESSAGE_SIZE, &[a, b]) => {
-                DhcpOption::MaxMessageSize(u16::from_be_bytes([a, b]))
-            }
-            (c::ROUTER, _) if list => DhcpOption::Routers(Ipv4List::new(v())),
-            (c::DNS, _) if list => DhcpOption::DnsServers(Ipv4List::new(v())),
-            (c::NTP_SERVERS, _) if list => DhcpOption::NtpServers(Ipv4List::new(v())),
-            (c::TFTP_SERVERS, _) if list => DhcpOption::TftpServers(Ipv4List::new(v())),
-            (c::HOST_NAME, [_, ..]) => DhcpOption::HostName(v()),
-            (c::DOMAIN_NAME, [_, ..]) => DhcpOption::DomainName(v()),
-            (c::VENDOR_CLASS, [_, ..]) => DhcpOption::VendorClass(v()),
-            (c::PARAMETER_REQUEST_LIST, [_, ..]) => DhcpOption::ParameterRequestList(v()),
-            (c::TFTP_SERVER_NAME, [_, ..]) => DhcpOption::TftpServerName(v().trim_trailing_nuls()),
-            (c::CLIENT_ID, [_, _, ..]) => DhcpOption::ClientId(v()),
-            (c::RELAY_AGENT_INFO, [_, _, ..]) => DhcpOption::RelayAgentInfo(v()),
-            (c::VENDOR_SPECIFIC, [_, ..]) => DhcpOption::VendorSpecific(v()),
-            (c::OVERLOAD, &[o @ 1..=3]) => DhcpOption::Overload(Overload {
-                file: o & 1 != 0,
-                sname: o & 2 != 0,
-            }),
-            // A known code with a value of the wrong length.
-            (
-                c::SUBNET_MASK
-                | c::ROUTER
-                | c::DNS
-                | c::HOST_NAME
-                | c::DOMAIN_NAME
-                | c::NTP_SERVERS
-                | c::VENDOR_SPECIFIC
-                | c::REQUESTED_IP
-                | c::LEASE_TIME
-                | c::OVERLOAD
-                | c::MESSAGE_TYPE
-                | c::SERVER_ID
-                | c::PARAMETER_REQUEST_LIST
-                | c::MAX_MESSAGE_SIZE
-                | c::RENEWAL_TIME
-                | c::REBINDING_TIME
-                | c::VENDOR_CLASS
-                | c::CLIENT_ID
-                | c::TFTP_SERVER_NAME
-                | c::RELAY_AGENT_INFO
-                | c::TFTP_SERVERS,
-                _,
-            ) => DhcpOption::from_value(code, v()),
-            _ => DhcpOption::Other { code, value: v() },
+        };
+        let text = |f: fn(OptionValue<'a>) -> Self| if d.is_empty() { bad() } else { f(v()) };
+        // One dispatch on the code, then the length its type needs.
+        match code {
+            c::SUBNET_MASK => match *d {
+                [a, b, x, y] => O::SubnetMask(ip(a, b, x, y)),
+                _ => bad(),
+            },
+            c::REQUESTED_IP => match *d {
+                [a, b, x, y] => O::RequestedIp(ip(a, b, x, y)),
+                _ => bad(),
+            },
+            c::SERVER_ID => match *d {
+                [a, b, x, y] => O::ServerId(ip(a, b, x, y)),
+                _ => bad(),
+            },
+            c::LEASE_TIME => match *d {
+                [a, b, x, y] => O::LeaseTime(be32(a, b, x, y)),
+                _ => bad(),
+            },
+            c::RENEWAL_TIME => match *d {
+                [a, b, x, y] => O::RenewalTime(be32(a, b, x, y)),
+                _ => bad(),
+            },
+            c::REBINDING_TIME => match *d {
+                [a, b, x, y] => O::RebindingTime(be32(a, b, x, y)),
+                _ => bad(),
+            },
+            c::MESSAGE_TYPE => match *d {
+                [t] => O::MessageType(MessageType::from(t)),
+                _ => bad(),
+            },
+            c::MAX_MESSAGE_SIZE => match *d {
+                [a, b] => O::MaxMessageSize(u16::from_be_bytes([a, b])),
+                _ => bad(),
+            },
+            c::OVERLOAD => match *d {
+                [o @ 1..=3] => O::Overload(Overload {
+                    file: o & 1 != 0,
+                    sname: o & 2 != 0,
+                }),
+                _ => bad(),
+            },
+            c::ROUTER => list(O::Routers),
+            c::DNS => list(O::DnsServers),
+            c::NTP_SERVERS => list(O::NtpServers),
+            c::TFTP_SERVERS => list(O::TftpServers),
+            c::HOST_NAME => text(O::HostName),
+            c::DOMAIN_NAME => text(O::DomainName),
+            c::VENDOR_CLASS => text(O::VendorClass),
+            c::PARAMETER_REQUEST_LIST => text(O::ParameterRequestList),
+            c::VENDOR_SPECIFIC => text(O::VendorSpecific),
+            c::TFTP_SERVER_NAME => text(|v| O::TftpServerName(v.trim_trailing_nuls())),
+            c::CLIENT_ID if d.len() >= 2 => O::ClientId(v()),
+            c::RELAY_AGENT_INFO if d.len() >= 2 => O::RelayAgentInfo(v()),
+            c::CLIENT_ID | c::RELAY_AGENT_INFO => bad(),
+            _ => O::Other { code, value: v() },
         }
     }
 

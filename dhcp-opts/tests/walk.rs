@@ -1,0 +1,214 @@
+//! The one-pass `PacketWalk` on the samples and on hand-made messages:
+//! the same typed options as `Packet::typed`, framing errors as items where
+//! `Packet::new_checked` reports them, option 52 followed into `file` then
+//! `sname`, repeated codes said so.
+
+use std::net::Ipv4Addr;
+
+use dialtone_dhcp_opts::wire::PacketWalk;
+use dialtone_dhcp_opts::{fuzzing, DecodeError, DhcpOption, MessageType, Packet};
+
+const ACK: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../testdata/samples/dhcp-ack.bin"
+));
+const DISCOVER: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../testdata/samples/dhcp-discover.bin"
+));
+
+fn ip(s: &str) -> Ipv4Addr {
+    s.parse().unwrap()
+}
+
+fn debug_items(w: &PacketWalk<'_>) -> Vec<String> {
+    w.typed()
+        .map(|o| format!("{:?}", o.expect("well-formed")))
+        .collect()
+}
+
+fn head(extra: &[u8]) -> Vec<u8> {
+    let mut m = vec![0u8; 240];
+    m[0] = 2;
+    m[236..240].copy_from_slice(&[99, 130, 83, 99]);
+    m.extend_from_slice(extra);
+    m
+}
+
+#[test]
+fn walk_types_the_samples_like_packet() {
+    for bytes in [ACK, DISCOVER] {
+        let w = PacketWalk::new_checked(bytes).unwrap();
+        let p = Packet::new_checked(bytes).unwrap();
+        let b: Vec<String> = p.typed().map(|o| format!("{o:?}")).collect();
+        assert_eq!(debug_items(&w), b);
+        assert_eq!(
+            (w.op(), w.xid(), w.secs(), w.flags(), w.broadcast()),
+            (p.op(), p.xid(), p.secs(), p.flags(), p.broadcast())
+        );
+        assert_eq!(
+            (w.ciaddr(), w.yiaddr(), w.siaddr(), w.giaddr()),
+            (p.ciaddr(), p.yiaddr(), p.siaddr(), p.giaddr())
+        );
+        assert_eq!(w.chaddr(), p.chaddr());
+        assert_eq!(w.options_field(), p.options_field());
+        assert_eq!(w.into_inner(), bytes);
+        let mut it = w.typed();
+        assert!(it.by_ref().all(|o| o.is_ok()));
+        assert!(!it.repeated());
+        fuzzing::walk(bytes);
+    }
+    let w = PacketWalk::new_checked(ACK).unwrap();
+    let mut tftp = Vec::new();
+    let mut ty = None;
+    for o in w.typed() {
+        match o.unwrap() {
+            DhcpOption::TftpServers(l) => tftp.extend(l.iter()),
+            DhcpOption::MessageType(t) => ty = Some(t),
+            DhcpOption::TftpServerName(v) => assert_eq!(v.as_str(), Some("10.10.10.11")),
+            _ => {}
+        }
+    }
+    assert_eq!(ty, Some(MessageType::Ack));
+    assert_eq!(tftp, [ip("10.10.10.11"), ip("10.10.10.12")]);
+}
+
+#[test]
+fn head_errors_are_those_of_packet() {
+    assert_eq!(
+        PacketWalk::new_checked(&ACK[..239]).unwrap_err(),
+        DecodeError::Truncated {
+            offset: 0,
+            needed: 1
+        }
+    );
+    let mut bad = ACK.to_vec();
+    bad[237] = 0;
+    assert_eq!(
+        PacketWalk::new_checked(&bad[..]).unwrap_err(),
+        DecodeError::BadCookie
+    );
+    // Nothing after the cookie: no option, no error.
+    let w = PacketWalk::new_checked(&ACK[..240]).unwrap();
+    assert_eq!(w.typed().count(), 0);
+}
+
+#[test]
+fn framing_errors_come_once_where_packet_reports_them() {
+    // Cut inside option 150's value (the last option of the ACK).
+    let cut = &ACK[..ACK.len() - 3];
+    let want = Packet::new_checked(cut).unwrap_err();
+    let items: Vec<_> = PacketWalk::new_checked(cut).unwrap().typed().collect();
+    assert_eq!(items.len(), 11);
+    assert!(items[..10].iter().all(Result::is_ok));
+    assert_eq!(items[10].as_ref().unwrap_err(), &want);
+    let DecodeError::Truncated { offset, needed } = want else {
+        panic!("{want:?}")
+    };
+    assert_eq!(cut[offset], 150);
+    assert_eq!(needed, 2);
+
+    // A code byte alone at the end of the options field.
+    let m = head(&[53, 1, 1, 12]);
+    let items: Vec<_> = PacketWalk::new_checked(&m[..]).unwrap().typed().collect();
+    let err = DecodeError::Truncated {
+        offset: 243,
+        needed: 1,
+    };
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[1].as_ref().unwrap_err(), &err);
+    assert_eq!(Packet::new_checked(&m[..]).unwrap_err(), err);
+
+    // An option running past the end of `file` (option 52 = 1): the
+    // options field is yielded first, then the error, then nothing.
+    let mut m = head(&[52, 1, 1, 255]);
+    m[108] = 53;
+    m[109] = 1;
+    m[110] = 3;
+    m[233] = 12;
+    m[234] = 9;
+    let mut it = PacketWalk::new_checked(&m[..]).unwrap().typed();
+    assert!(matches!(it.next(), Some(Ok(DhcpOption::Overload(_)))));
+    assert!(matches!(
+        it.next(),
+        Some(Ok(DhcpOption::MessageType(MessageType::Request)))
+    ));
+    let err = DecodeError::Truncated {
+        offset: 233,
+        needed: 8,
+    };
+    assert_eq!(it.next().map(|o| o.map(|o| o.code())), Some(Err(err)));
+    assert!(it.next().is_none());
+    assert!(it.next().is_none());
+    assert_eq!(Packet::new_checked(&m[..]).unwrap_err(), err);
+}
+
+#[test]
+fn overload_is_followed_into_file_then_sname() {
+    // Pads around options, option 52 = 3: options field, then file, then
+    // sname; the END of each field ends only that field.
+    let mut m = head(&[0, 53, 1, 5, 0, 52, 1, 3, 255, 6, 4, 1, 2, 3, 4]);
+    m[108..116].copy_from_slice(&[0, 3, 4, 10, 0, 0, 1, 255]);
+    m[44..50].copy_from_slice(&[12, 3, b'a', b'b', b'c', 255]);
+    let w = PacketWalk::new_checked(&m[..]).unwrap();
+    let codes: Vec<u8> = w.typed().map(|o| o.unwrap().code()).collect();
+    assert_eq!(codes, [53, 52, 3, 12]);
+    let p = Packet::new_checked(&m[..]).unwrap();
+    let b: Vec<String> = p.typed().map(|o| format!("{o:?}")).collect();
+    assert_eq!(debug_items(&w), b);
+    // Only sname (2): file is not read.
+    m[247] = 2;
+    let w = PacketWalk::new_checked(&m[..]).unwrap();
+    let codes: Vec<u8> = w.typed().map(|o| o.unwrap().code()).collect();
+    assert_eq!(codes, [53, 52, 12]);
+    // An invalid value, or option 52 only in `file`: nothing is overloaded.
+    m[247] = 7;
+    let codes: Vec<u8> = PacketWalk::new_checked(&m[..])
+        .unwrap()
+        .typed()
+        .map(|o| o.unwrap().code())
+        .collect();
+    assert_eq!(codes, [53, 52]);
+    // The first one-byte option 52 decides: a later one is ignored.
+    let mut m = head(&[52, 1, 2, 52, 1, 1, 255]);
+    m[44..47].copy_from_slice(&[61, 1, 1]);
+    m[108] = 255;
+    let mut it = PacketWalk::new_checked(&m[..]).unwrap().typed();
+    let codes: Vec<u8> = it.by_ref().map(|o| o.unwrap().code()).collect();
+    assert_eq!(codes, [52, 52, 61]);
+    assert!(it.repeated());
+    fuzzing::walk(&m);
+}
+
+#[test]
+fn split_options_come_as_instances_and_are_said_repeated() {
+    // Option 3 in two instances (RFC 3396): two items, each typed alone.
+    let m = head(&[3, 4, 10, 0, 0, 1, 53, 1, 5, 3, 2, 10, 0, 255]);
+    let mut it = PacketWalk::new_checked(&m[..]).unwrap().typed();
+    assert!(matches!(it.next(), Some(Ok(DhcpOption::Routers(_)))));
+    assert!(!it.repeated());
+    assert!(matches!(it.next(), Some(Ok(DhcpOption::MessageType(_)))));
+    assert!(matches!(
+        it.next(),
+        Some(Ok(DhcpOption::Malformed { code: 3, .. }))
+    ));
+    assert!(it.repeated());
+    assert!(it.next().is_none());
+    // A repeat between the options field and `sname` (option 52 = 2) is
+    // found once the walk reaches it.
+    let mut m = head(&[52, 1, 2, 6, 4, 10, 0, 0, 1, 255]);
+    m[44..50].copy_from_slice(&[6, 4, 10, 0, 0, 2]);
+    let mut it = PacketWalk::new_checked(&m[..]).unwrap().typed();
+    assert_eq!(it.by_ref().take(2).count(), 2);
+    assert!(!it.repeated());
+    assert!(matches!(it.next(), Some(Ok(DhcpOption::DnsServers(_)))));
+    assert!(it.next().is_none());
+    assert!(it.repeated());
+    fuzzing::walk(&m);
+    // Codes 64 apart are not repeats.
+    let m = head(&[3, 4, 10, 0, 0, 1, 67, 1, 0, 131, 1, 0, 255]);
+    let mut it = PacketWalk::new_checked(&m[..]).unwrap().typed();
+    assert_eq!(it.by_ref().count(), 3);
+    assert!(!it.repeated());
+    fuzzing::walk(&m);
+}
