@@ -26,6 +26,10 @@
 //! - smoltcp: `DhcpPacket::new_checked` (length only), then its option walk
 //!   yielding raw (kind, data) pairs, summing kind and data length: no typed
 //!   value (its `DhcpRepr` types some options but drops 15, 66 and 150).
+//! - smoltcp + typed by hand: the same walk, then each value typed and read
+//!   as `dialtone (typed)` reads it (lengths checked for the type, lists
+//!   walked address by address, times as `u32`, option 66 without its
+//!   trailing NULs): what a smoltcp user writes to get what our walk gives.
 //! - dhcproto borrowed: its checked view and raw option walk (data length).
 //! - dhcproto `Message::decode`: the owned, allocating decode of every option.
 
@@ -33,6 +37,7 @@
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use dhcproto::Decodable;
 use dialtone_dhcp_opts::{DhcpOption, MessageRepr, OptionRef, Packet, PacketWalk};
+use std::net::Ipv4Addr;
 
 const ACK: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -195,6 +200,32 @@ fn smoltcp_walk(bytes: &[u8]) -> usize {
         + p.transaction_id() as usize
 }
 
+/// smoltcp's walk, then each value typed by hand as `ours_walk` reads it.
+#[inline(never)]
+fn smoltcp_typed(bytes: &[u8]) -> usize {
+    let p = smoltcp::wire::DhcpPacket::new_checked(bytes).unwrap();
+    let word = |d: &[u8]| <[u8; 4]>::try_from(d).ok();
+    let mut n = 0usize;
+    for o in p.options() {
+        let d = o.data;
+        n += match o.kind {
+            3 | 6 | 150 if !d.is_empty() && d.len() % 4 == 0 => d
+                .chunks_exact(4)
+                .filter_map(word)
+                .map(|a| Ipv4Addr::from(a).octets()[3] as usize)
+                .sum(),
+            53 if d.len() == 1 => 1,
+            1 | 54 => word(d).map_or(1, |a| Ipv4Addr::from(a).octets()[0] as usize),
+            51 | 58 | 59 => word(d).map_or(1, |a| u32::from_be_bytes(a) as usize),
+            57 => <[u8; 2]>::try_from(d).map_or(1, |a| u16::from_be_bytes(a) as usize),
+            66 => d.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1),
+            12 | 15 | 55 | 60 | 61 => d.len(),
+            _ => 1,
+        };
+    }
+    n + p.transaction_id() as usize
+}
+
 fn decode(c: &mut Criterion) {
     for (name, bytes) in [("ack", ACK), ("discover", DISCOVER)] {
         let mut g = c.benchmark_group(format!("dhcp/decode_all_options/{name}"));
@@ -211,6 +242,9 @@ fn decode(c: &mut Criterion) {
         });
         g.bench_function("smoltcp DhcpPacket walk", |b| {
             b.iter(|| smoltcp_walk(black_box(bytes)))
+        });
+        g.bench_function("smoltcp walk + typed by hand", |b| {
+            b.iter(|| smoltcp_typed(black_box(bytes)))
         });
         g.bench_function("dhcproto borrowed", |b| {
             b.iter(|| dhcproto_borrowed(black_box(bytes)))
