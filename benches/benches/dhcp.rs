@@ -48,13 +48,14 @@ const DISCOVER: &[u8] = include_bytes!(concat!(
     "/../testdata/samples/dhcp-discover.bin"
 ));
 
-/// Ours: view, then every option typed (lists and text walked).
-#[inline(never)]
-fn ours(bytes: &[u8]) -> usize {
-    let p = Packet::new_checked(bytes).unwrap();
-    let mut n = 0usize;
-    for o in p.typed() {
-        n += match o {
+/// Reads one typed option's value: addresses, every address of a list,
+/// times, names by length (option 66 already without its trailing NULs).
+/// A macro, not a function: written out in place, the `match` joins the
+/// walk's own dispatch on the code (as a function, even `inline(always)`,
+/// it costs 66 more instructions per ACK).
+macro_rules! read_typed {
+    ($o:expr) => {
+        match $o {
             DhcpOption::Routers(l) | DhcpOption::DnsServers(l) | DhcpOption::TftpServers(l) => {
                 l.iter().map(|a| a.octets()[3] as usize).sum()
             }
@@ -71,7 +72,17 @@ fn ours(bytes: &[u8]) -> usize {
             | DhcpOption::ClientId(v)
             | DhcpOption::ParameterRequestList(v) => v.len(),
             _ => 1,
-        };
+        }
+    };
+}
+
+/// Ours: view, then every option typed (lists and text walked).
+#[inline(never)]
+fn ours(bytes: &[u8]) -> usize {
+    let p = Packet::new_checked(bytes).unwrap();
+    let mut n = 0usize;
+    for o in p.typed() {
+        n += read_typed!(o);
     }
     n + p.xid() as usize
 }
@@ -86,24 +97,7 @@ fn ours_walk(bytes: &[u8]) -> usize {
         let Ok(o) = o else {
             panic!("the samples are well-formed")
         };
-        n += match o {
-            DhcpOption::Routers(l) | DhcpOption::DnsServers(l) | DhcpOption::TftpServers(l) => {
-                l.iter().map(|a| a.octets()[3] as usize).sum()
-            }
-            DhcpOption::MessageType(_) => 1,
-            DhcpOption::ServerId(a) | DhcpOption::SubnetMask(a) => a.octets()[0] as usize,
-            DhcpOption::LeaseTime(v)
-            | DhcpOption::RenewalTime(v)
-            | DhcpOption::RebindingTime(v) => v as usize,
-            DhcpOption::MaxMessageSize(v) => v as usize,
-            DhcpOption::DomainName(v)
-            | DhcpOption::TftpServerName(v)
-            | DhcpOption::HostName(v)
-            | DhcpOption::VendorClass(v)
-            | DhcpOption::ClientId(v)
-            | DhcpOption::ParameterRequestList(v) => v.len(),
-            _ => 1,
-        };
+        n += read_typed!(o);
     }
     n + w.xid() as usize
 }
