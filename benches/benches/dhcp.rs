@@ -52,7 +52,7 @@ const DISCOVER: &[u8] = include_bytes!(concat!(
 /// times, names by length (option 66 already without its trailing NULs).
 /// A macro, not a function: written out in place, the `match` joins the
 /// walk's own dispatch on the code (as a function, even `inline(always)`,
-/// it costs 66 more instructions per ACK).
+/// it costs 66 (walk) to 111 (typed) more instructions per ACK).
 macro_rules! read_typed {
     ($o:expr) => {
         match $o {
