@@ -559,6 +559,19 @@ fn line_at(buf: &[u8], pos: usize) -> Option<(&[u8], usize)> {
     Some((line, pos + nl + 1))
 }
 
+/// The error reading the start line `first` alone gives, if any.
+#[cold]
+#[inline(never)]
+fn start_error(first: &[u8]) -> Option<DecodeError> {
+    match core::str::from_utf8(first) {
+        Ok(first) => parse_start(first).err(),
+        Err(e) => Some(DecodeError::NotUtf8 {
+            offset: e.valid_up_to(),
+        }),
+    }
+}
+
+#[inline]
 fn parse_start(line: &str) -> Result<StartLine<'_>, DecodeError> {
     let bad = DecodeError::Inconsistent {
         offset: 0,
@@ -926,10 +939,8 @@ impl<'a> Message<'a> {
             offset: 0,
             needed: 1,
         })?;
-        let first = core::str::from_utf8(first).map_err(|e| DecodeError::NotUtf8 {
-            offset: e.valid_up_to(),
-        })?;
-        let start = parse_start(first)?;
+        // The start line is read once the whole head is known to be UTF-8
+        // (one check for both); its errors still come first.
         // One pass over the fields. The first syntax error is kept until the
         // end of the header section is known and the section is valid UTF-8,
         // which are reported first.
@@ -946,10 +957,15 @@ impl<'a> Message<'a> {
                 [b'\r', b'\n', ..] => break pos + 2,
                 _ => {}
             }
-            let len = field_len(rest).map_err(|line| DecodeError::Truncated {
-                offset: pos + line,
-                needed: 1,
-            })?;
+            let len = match field_len(rest) {
+                Ok(len) => len,
+                Err(line) => {
+                    return Err(start_error(first).unwrap_or(DecodeError::Truncated {
+                        offset: pos + line,
+                        needed: 1,
+                    }))
+                }
+            };
             let field = rest.get(..len).unwrap_or_default();
             if error.is_none() {
                 let rel = pos - head_start;
@@ -990,10 +1006,20 @@ impl<'a> Message<'a> {
             }
             pos += len;
         };
-        let head_bytes = buf.get(head_start..pos).unwrap_or_default();
-        let head = core::str::from_utf8(head_bytes).map_err(|e| DecodeError::NotUtf8 {
-            offset: head_start + e.valid_up_to(),
-        })?;
+        // The start line, its line end and the fields: an invalid byte in the
+        // start line is reported as reading it alone would (the byte after
+        // it, CR or LF, continues no sequence).
+        let (start, head) = match core::str::from_utf8(buf.get(..pos).unwrap_or_default()) {
+            Ok(text) => (
+                parse_start(text.get(..first.len()).unwrap_or_default())?,
+                text.get(head_start..).unwrap_or_default(),
+            ),
+            Err(e) => {
+                return Err(start_error(first).unwrap_or(DecodeError::NotUtf8 {
+                    offset: e.valid_up_to(),
+                }))
+            }
+        };
         if let Some(e) = error {
             return Err(e);
         }
@@ -1474,6 +1500,42 @@ mod tests {
             }
         }
         assert!(hits > 150, "{hits}");
+    }
+
+    #[test]
+    fn start_line_errors_come_before_head_errors() {
+        let start = DecodeError::Inconsistent {
+            offset: 0,
+            field: "start-line",
+        };
+        // A bad start line wins over a truncated field and a non-UTF-8 head.
+        assert_eq!(Message::parse(b"BAD\r\nVia: x"), Err(start));
+        assert_eq!(Message::parse(b"BAD\r\nX: \xff\r\n\r\n"), Err(start));
+        // A non-UTF-8 start line wins too, at its own offset.
+        assert_eq!(
+            Message::parse(b"OPTIONS sip:\xe9 SIP/2.0\r\nVia: x"),
+            Err(DecodeError::NotUtf8 { offset: 12 })
+        );
+        // A cut sequence at the end of the start line.
+        assert_eq!(
+            Message::parse(b"OPTIONS sip:a SIP/2.0\xc3\r\n\r\n"),
+            Err(DecodeError::NotUtf8 { offset: 21 })
+        );
+        // A valid start line: the head's errors, at offsets in the message.
+        assert_eq!(
+            Message::parse(b"OPTIONS sip:a SIP/2.0\r\nX: \xff\r\n\r\n"),
+            Err(DecodeError::NotUtf8 { offset: 26 })
+        );
+        assert_eq!(
+            Message::parse(b"OPTIONS sip:a SIP/2.0\r\nVia: x"),
+            Err(DecodeError::Truncated {
+                offset: 23,
+                needed: 1
+            })
+        );
+        let m = Message::parse(b"OPTIONS sip:\xc3\xa9 SIP/2.0\r\nX: \xc3\xa9\r\n\r\n").unwrap();
+        assert_eq!(m.request_uri(), Some("sip:\u{e9}"));
+        assert_eq!(m.header(HeaderName::Other("x")), Some("\u{e9}"));
     }
 
     #[test]
