@@ -6,6 +6,12 @@
 pub(crate) fn trim(s: &str) -> &str {
     let b = s.as_bytes();
     let ws = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+    // Usually there is nothing to trim.
+    if let (Some(first), Some(last)) = (b.first(), b.last()) {
+        if !ws(first) && !ws(last) {
+            return s;
+        }
+    }
     let start = b.iter().position(|c| !ws(c)).unwrap_or(b.len());
     let end = b.iter().rposition(|c| !ws(c)).map_or(start, |e| e + 1);
     // Both ends sit next to ASCII bytes, hence on char boundaries.
