@@ -340,6 +340,29 @@ pub(crate) fn is_token(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(super::is_token_byte)
 }
 
+/// Whether a piece of a `sep` list could start with `first` (ASCII
+/// case-insensitive): the first byte after the leading blanks, or after a
+/// `sep` and blanks, is `first`. Every piece starts at one of those places
+/// (quotes and `<...>` only remove some), so `false` means no piece's
+/// trimmed text starts with `first`.
+fn may_start_piece(b: &[u8], sep: u8, first: u8) -> bool {
+    let starts = |i: usize| {
+        b.get(skip_ws(b, i))
+            .is_some_and(|c| c.eq_ignore_ascii_case(&first))
+    };
+    if starts(0) {
+        return true;
+    }
+    let mut i = 0;
+    while let Some(k) = b.get(i..).and_then(|rest| find_byte(rest, sep)) {
+        i += k + 1;
+        if starts(i) {
+            return true;
+        }
+    }
+    false
+}
+
 /// A piece [`lookup`] does not read itself.
 pub(crate) struct Unusual;
 
@@ -366,6 +389,9 @@ pub(crate) fn lookup<'a>(
         return Err(Unusual);
     }
     let b = s.as_bytes();
+    if !want.first().is_some_and(|&w| may_start_piece(b, sep, w)) {
+        return Ok(None);
+    }
     let mut i = 0;
     loop {
         i = skip_seps(b, i, sep);
@@ -772,6 +798,44 @@ mod tests {
         }
         assert!(fast > 100_000, "{fast}");
         assert!(scanned > 10_000, "{scanned}");
+    }
+
+    #[test]
+    fn may_start_piece_is_false_only_without_such_a_piece() {
+        let mut rng = dialtone_core::Rng::new(17);
+        let alphabet = b"aAeE;,=\"<>\\ \t\r\nxZ";
+        let mut absent = 0;
+        for _ in 0..50_000 {
+            let len = rng.range_u64(0, 20) as usize;
+            let b: std::vec::Vec<u8> = (0..len)
+                .map(|_| alphabet[rng.range_u64(0, alphabet.len() as u64) as usize])
+                .collect();
+            let Ok(s) = core::str::from_utf8(&b) else {
+                continue;
+            };
+            for sep in [b';', b','] {
+                for first in [b'a', b'e', b'x', b'+'] {
+                    if !may_start_piece(&b, sep, first) {
+                        absent += 1;
+                        assert!(
+                            params(s, sep).all(|(n, _)| !n
+                                .as_bytes()
+                                .first()
+                                .is_some_and(|c| c.eq_ignore_ascii_case(&first))),
+                            "{s:?} {first}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(absent > 50_000, "{absent}");
+        assert!(may_start_piece(b"x=1; Expires=5", b';', b'e'));
+        assert!(may_start_piece(b"  e", b';', b'e'));
+        assert!(!may_start_piece(b"x=\"e\";y", b';', b'e'));
+        assert_eq!(
+            lookup("x=\"a;expires=1\";expires=2", b';', "expires").ok(),
+            Some(Some(Some("2")))
+        );
     }
 
     #[test]
