@@ -273,8 +273,76 @@ impl<'a> Via<'a> {
         Via::split(s).is_ok()
     }
 
+    /// [`Via::split`] of the usual spelling, `SIP/2.0/TRANSPORT host[:port]`
+    /// then `;params` or nothing, with one SP and no other blank before the
+    /// parameters; `None` for anything else.
+    #[inline]
+    fn split_usual(s: &'a str) -> Option<(&'a str, &'a str, Option<u16>, &'a str)> {
+        const SIP: u64 = u64::from_le_bytes(*b"sip/2.0/");
+        const FOLD: u64 = u64::from_le_bytes(*b"   \0\0\0\0\0");
+        let b = s.as_bytes();
+        let blank = |c: u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+        if u64::from_le_bytes(*b.first_chunk::<8>()?) | FOLD != SIP
+            || b.last().is_some_and(|&c| blank(c))
+        {
+            return None;
+        }
+        let mut i = 8;
+        while b.get(i).is_some_and(|&c| !blank(c)) {
+            i += 1;
+        }
+        if i == 8 || b.get(i) != Some(&b' ') {
+            return None;
+        }
+        let transport = s.get(8..i)?;
+        let host_start = i + 1;
+        let mut i = host_start;
+        while b
+            .get(i)
+            .is_some_and(|&c| !blank(c) && !matches!(c, b':' | b';' | b'['))
+        {
+            i += 1;
+        }
+        let host = s.get(host_start..i)?;
+        if host.is_empty() {
+            return None;
+        }
+        let port = if b.get(i) == Some(&b':') {
+            let digits = i + 1;
+            let mut port: u32 = 0;
+            i = digits;
+            while let Some(d) = b.get(i).map(|c| c.wrapping_sub(b'0')).filter(|&d| d <= 9) {
+                port = port * 10 + u32::from(d);
+                if port > u32::from(u16::MAX) {
+                    return None;
+                }
+                i += 1;
+            }
+            if i == digits {
+                return None;
+            }
+            Some(u16::try_from(port).ok()?)
+        } else {
+            None
+        };
+        let params = match b.get(i) {
+            None => "",
+            Some(b';') => s.get(i + 1..)?,
+            Some(_) => return None,
+        };
+        Some((transport, host, port, params))
+    }
+
     /// Transport, host, port and the raw parameter list.
     fn split(s: &'a str) -> Result<(&'a str, &'a str, Option<u16>, &'a str), DecodeError> {
+        match Self::split_usual(s) {
+            Some(usual) => Ok(usual),
+            None => Self::split_general(s),
+        }
+    }
+
+    /// [`Via::split`] of any spelling.
+    fn split_general(s: &'a str) -> Result<(&'a str, &'a str, Option<u16>, &'a str), DecodeError> {
         let bad = DecodeError::bad("Via");
         let s = trim(s);
         // `SIP` in any case (OR 0x20 folds exactly the letters' cases).
@@ -601,13 +669,26 @@ impl<'a> CSeq<'a> {
     #[inline]
     fn parse_usual(s: &'a str) -> Option<Self> {
         let b = s.as_bytes();
-        let digits = b.iter().position(|c| !c.is_ascii_digit())?;
-        if b.get(digits) != Some(&b' ') {
+        // Digits up to the SP, at most 10 of them (as `parse_digits`).
+        let mut seq: u64 = 0;
+        let mut digits = 0;
+        loop {
+            let d = b.get(digits)?.wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            seq = seq * 10 + u64::from(d);
+            digits += 1;
+            if digits > 10 {
+                return None;
+            }
+        }
+        if digits == 0 || b.get(digits) != Some(&b' ') || seq >= 1 << 31 {
             return None;
         }
-        let seq = super::parse_digits(b.get(..digits)?)?;
+        let seq = seq as u32;
         let method = s.get(digits + 1..)?;
-        if seq >= 1 << 31 || method.is_empty() || method.bytes().any(|c| c <= b' ') {
+        if method.is_empty() || method.bytes().any(|c| c <= b' ') {
             return None;
         }
         Some(CSeq {
@@ -657,7 +738,7 @@ const ALGORITHM: u64 = 1;
 /// lowercase name exactly when the two are equal ignoring ASCII case: each
 /// byte OR 0x20 (which maps only that letter's two cases onto a lowercase
 /// letter, and no byte onto 0), or [`ALGORITHM`]; 0 for other longer names.
-#[inline]
+#[inline(always)]
 fn name_key(n: &str) -> u64 {
     let b = n.as_bytes();
     let head = match b {
@@ -860,7 +941,7 @@ impl<'a> Credentials<'a> {
     }
 
     /// Takes one auth-param (the last of a name wins).
-    #[inline]
+    #[inline(always)]
     fn set(&mut self, n: &str, v: &'a str) -> Result<(), DecodeError> {
         const USERNAME: u64 = key(b"username");
         const RESPONSE: u64 = key(b"response");
@@ -919,6 +1000,54 @@ mod tests {
         let w = super::Via::parse("SIP/2.0/UDP h;branch=z;rport").unwrap();
         assert_eq!(w, v);
         assert!(!std::format!("{w:?}").contains("seen"));
+    }
+
+    #[test]
+    fn via_usual_split_is_the_general_split() {
+        let mut hits = 0;
+        for s in [
+            "SIP/2.0/UDP h",
+            "sip/2.0/tcp 10.0.0.1:5060;branch=z;rport",
+            "SIP/2.0/TLS host.example:0;received=1.2.3.4",
+            "SIP/2.0/UDP h:65535",
+            "SIP/2.0/UDP h:65536",
+            "SIP/2.0/UDP h:+5",
+            "SIP/2.0/UDP h:",
+            "SIP/2.0/UDP h:5:6",
+            "SIP/2.0/UDP h;",
+            "SIP/2.0/UDP h;branch=x ",
+            "SIP/2.0/UDP h ;branch=x",
+            "SIP/2.0/UDP  h",
+            "SIP/2.0/UDP\th",
+            "SIP/2.0/UDP [::1]:5060;branch=x",
+            "SIP/2.0/UDP a[b;c",
+            "SIP/2.0/ h",
+            "SIP/2.0/UDP",
+            "SIP/2.0/UDP ",
+            " SIP/2.0/UDP h",
+            "SIP/2.0/UDP h:5060 ;x",
+            "SIP / 2.0 / UDP h",
+        ] {
+            if let Some(usual) = super::Via::split_usual(s) {
+                assert_eq!(Ok(usual), super::Via::split_general(s), "{s:?}");
+                hits += 1;
+            }
+        }
+        assert_eq!(hits, 5);
+        let mut rng = dialtone_core::Rng::new(21);
+        let alphabet = b"SIP/2.0/UDPh:;1 9[]\t\r\n+=ab";
+        for _ in 0..50_000 {
+            let len = rng.range_u64(0, 12) as usize;
+            let mut b = b"SIP/2.0/UDP h".to_vec();
+            b.truncate(rng.range_u64(8, 14) as usize);
+            b.extend((0..len).map(|_| alphabet[rng.range_u64(0, alphabet.len() as u64) as usize]));
+            let s = core::str::from_utf8(&b).unwrap();
+            if let Some(usual) = super::Via::split_usual(s) {
+                assert_eq!(Ok(usual), super::Via::split_general(s), "{s:?}");
+                hits += 1;
+            }
+        }
+        assert!(hits > 5_000, "{hits}");
     }
 
     #[test]

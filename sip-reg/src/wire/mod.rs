@@ -17,6 +17,7 @@ mod text;
 
 pub use header::{CSeq, Challenge, Contact, Credentials, NameAddr, Param, Params, Qop, Uri, Via};
 use text::SplitByte;
+
 pub(crate) use text::{split_top, trim};
 
 use crate::error::DecodeError;
@@ -558,6 +559,19 @@ fn line_at(buf: &[u8], pos: usize) -> Option<(&[u8], usize)> {
     Some((line, pos + nl + 1))
 }
 
+/// The error reading the start line `first` alone gives, if any.
+#[cold]
+#[inline(never)]
+fn start_error(first: &[u8]) -> Option<DecodeError> {
+    match core::str::from_utf8(first) {
+        Ok(first) => parse_start(first).err(),
+        Err(e) => Some(DecodeError::NotUtf8 {
+            offset: e.valid_up_to(),
+        }),
+    }
+}
+
+#[inline]
 fn parse_start(line: &str) -> Result<StartLine<'_>, DecodeError> {
     let bad = DecodeError::Inconsistent {
         offset: 0,
@@ -603,6 +617,27 @@ const CONTENT_LENGTH: usize = 15;
 /// the known name's index and the trimmed value's range, or the name of the
 /// element in error.
 fn read_field(field: &[u8]) -> Result<(Option<usize>, usize, usize), &'static str> {
+    let (id, colon) = match known_colon(field) {
+        Some(found) => found,
+        None => read_name(field)?,
+    };
+    let ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    let value = field.get(colon + 1..).unwrap_or_default();
+    // The usual `: value CRLF` without the scans.
+    let lead = match value {
+        [b' ', c, ..] if !ws(c) => 1,
+        _ => value.iter().position(|b| !ws(b)).unwrap_or(value.len()),
+    };
+    let trail = match value {
+        [.., c, b'\r', b'\n'] if !ws(c) => value.len() - 2,
+        _ => value.iter().rposition(|b| !ws(b)).map_or(lead, |i| i + 1),
+    };
+    Ok((id, colon + 1 + lead, colon + 1 + trail))
+}
+
+/// The general reading of a field's name: the known name's index and the
+/// index of the colon, or the name of the element in error.
+fn read_name(field: &[u8]) -> Result<(Option<usize>, usize), &'static str> {
     let (id, name_end) = match known_prefix(field) {
         Some((id, len)) => (Some(id), len),
         None => {
@@ -624,19 +659,115 @@ fn read_field(field: &[u8]) -> Result<(Option<usize>, usize, usize), &'static st
             "header"
         });
     }
-    let ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
-    let value = field.get(colon + 1..).unwrap_or_default();
-    // The usual `: value CRLF` without the scans.
-    let lead = match value {
-        [b' ', c, ..] if !ws(c) => 1,
-        _ => value.iter().position(|b| !ws(b)).unwrap_or(value.len()),
-    };
-    let trail = match value {
-        [.., c, b'\r', b'\n'] if !ws(c) => value.len() - 2,
-        _ => value.iter().rposition(|b| !ws(b)).map_or(lead, |i| i + 1),
-    };
-    Ok((id, colon + 1 + lead, colon + 1 + trail))
+    Ok((id, colon))
 }
+
+/// The usual field, a known name directly followed by `:`: its
+/// [`KNOWN_NAMES`] index and the index of the colon, found from the colon's
+/// position (the name's length) and first letter with one or two word
+/// compares. `None` means "read the name with [`read_name`]" (unknown,
+/// blanks before the colon, or a field shorter than 8 bytes).
+#[inline]
+fn known_colon(field: &[u8]) -> Option<(Option<usize>, usize)> {
+    let w0 = word_at(field, 0)?;
+    let colon = match text::eq_bytes(w0, b':') {
+        0 => match word_at(field, 8).map(|w| text::eq_bytes(w, b':')) {
+            Some(0) | None => {
+                let m = text::eq_bytes(word_at(field, 16)?, b':');
+                16 + (m.trailing_zeros() / 8) as usize
+            }
+            Some(m) => 8 + (m.trailing_zeros() / 8) as usize,
+        },
+        m => (m.trailing_zeros() / 8) as usize,
+    };
+    let letter = usize::from((w0 as u8 | 0x20).wrapping_sub(b'a'));
+    if colon == 1 {
+        let id = COMPACT.get(letter)?.checked_sub(1)?;
+        return Some((Some(usize::from(id)), 1));
+    }
+    let ids = *BY_LEN.get(colon)?.get(letter)?;
+    for id in [ids & 0xff, ids >> 8] {
+        let Some(p) = usize::from(id).checked_sub(1).and_then(|i| LONG.get(i)) else {
+            break;
+        };
+        if (w0 | p.fold[0]) & p.care[0] != p.word[0] {
+            continue;
+        }
+        if colon > 8 && word_at(field, colon - 8)? | p.fold[1] != p.word[1] {
+            continue;
+        }
+        return Some((Some(usize::from(p.id)), colon));
+    }
+    None
+}
+
+/// [`KNOWN_NAMES`] index + 1 of each compact form, by letter (0: none).
+const COMPACT: [u8; 26] = {
+    let mut t = [0; 26];
+    t[(b'v' - b'a') as usize] = 1;
+    t[(b'f' - b'a') as usize] = 2;
+    t[(b't' - b'a') as usize] = 3;
+    t[(b'i' - b'a') as usize] = 4;
+    t[(b'm' - b'a') as usize] = 6;
+    t[(b'l' - b'a') as usize] = 16;
+    t[(b'c' - b'a') as usize] = 17;
+    t[(b'k' - b'a') as usize] = 19;
+    t
+};
+
+/// Every known long name, in [`KNOWN_NAMES`] order.
+const LONG: [Pattern; KNOWN] = [
+    pattern(b"via", 0),
+    pattern(b"from", 1),
+    pattern(b"to", 2),
+    pattern(b"call-id", 3),
+    pattern(b"cseq", 4),
+    pattern(b"contact", 5),
+    pattern(b"expires", 6),
+    pattern(b"min-expires", 7),
+    pattern(b"retry-after", 8),
+    pattern(b"www-authenticate", 9),
+    pattern(b"proxy-authenticate", 10),
+    pattern(b"authorization", 11),
+    pattern(b"proxy-authorization", 12),
+    pattern(b"user-agent", 13),
+    pattern(b"server", 14),
+    pattern(b"content-length", 15),
+    pattern(b"content-type", 16),
+    pattern(b"max-forwards", 17),
+    pattern(b"supported", 18),
+    pattern(b"require", 19),
+    pattern(b"allow", 20),
+    pattern(b"date", 21),
+    pattern(b"route", 22),
+    pattern(b"record-route", 23),
+    pattern(b"path", 24),
+    pattern(b"service-route", 25),
+    pattern(b"flow-timer", 26),
+];
+
+/// The [`LONG`] candidates for a name of each length (up to 23) and first
+/// letter: up to two indexes + 1, one per byte (0: none).
+const BY_LEN: [[u16; 26]; 24] = {
+    let mut t = [[0u16; 26]; 24];
+    let mut i = 0;
+    while i < KNOWN {
+        let p = &LONG[i];
+        let first = (p.word[0] as u8).wrapping_sub(b'a') as usize;
+        let cell = &mut t[p.len as usize][first];
+        if *cell == 0 {
+            *cell = (i + 1) as u16;
+        } else {
+            assert!(
+                *cell >> 8 == 0,
+                "more than two names share a length and letter"
+            );
+            *cell |= ((i + 1) as u16) << 8;
+        }
+        i += 1;
+    }
+    t
+};
 
 /// A known long name as little-endian words for [`known_prefix`]: its first
 /// 8 bytes and its last 8 (overlapping; unused when shorter), with the bits
@@ -808,10 +939,8 @@ impl<'a> Message<'a> {
             offset: 0,
             needed: 1,
         })?;
-        let first = core::str::from_utf8(first).map_err(|e| DecodeError::NotUtf8 {
-            offset: e.valid_up_to(),
-        })?;
-        let start = parse_start(first)?;
+        // The start line is read once the whole head is known to be UTF-8
+        // (one check for both); its errors still come first.
         // One pass over the fields. The first syntax error is kept until the
         // end of the header section is known and the section is valid UTF-8,
         // which are reported first.
@@ -828,10 +957,15 @@ impl<'a> Message<'a> {
                 [b'\r', b'\n', ..] => break pos + 2,
                 _ => {}
             }
-            let len = field_len(rest).map_err(|line| DecodeError::Truncated {
-                offset: pos + line,
-                needed: 1,
-            })?;
+            let len = match field_len(rest) {
+                Ok(len) => len,
+                Err(line) => {
+                    return Err(start_error(first).unwrap_or(DecodeError::Truncated {
+                        offset: pos + line,
+                        needed: 1,
+                    }))
+                }
+            };
             let field = rest.get(..len).unwrap_or_default();
             if error.is_none() {
                 let rel = pos - head_start;
@@ -872,10 +1006,20 @@ impl<'a> Message<'a> {
             }
             pos += len;
         };
-        let head_bytes = buf.get(head_start..pos).unwrap_or_default();
-        let head = core::str::from_utf8(head_bytes).map_err(|e| DecodeError::NotUtf8 {
-            offset: head_start + e.valid_up_to(),
-        })?;
+        // The start line, its line end and the fields: an invalid byte in the
+        // start line is reported as reading it alone would (the byte after
+        // it, CR or LF, continues no sequence).
+        let (start, head) = match core::str::from_utf8(buf.get(..pos).unwrap_or_default()) {
+            Ok(text) => (
+                parse_start(text.get(..first.len()).unwrap_or_default())?,
+                text.get(head_start..).unwrap_or_default(),
+            ),
+            Err(e) => {
+                return Err(start_error(first).unwrap_or(DecodeError::NotUtf8 {
+                    offset: e.valid_up_to(),
+                }))
+            }
+        };
         if let Some(e) = error {
             return Err(e);
         }
@@ -1282,6 +1426,117 @@ pub fn next_frame(buf: &[u8], max: usize) -> Result<Frame, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn known_colon_agrees_with_read_name() {
+        let mut names: std::vec::Vec<std::string::String> = KNOWN_NAMES
+            .iter()
+            .map(|n| std::string::String::from(n.as_str()))
+            .collect();
+        names.extend(
+            [
+                "v",
+                "f",
+                "t",
+                "i",
+                "m",
+                "l",
+                "c",
+                "k",
+                "x",
+                "e",
+                "Vias",
+                "Contacts",
+                "CallXID",
+                "Call_ID",
+                "Fro",
+                "Contact-",
+                "X-Cisco-Some-Long-Name",
+                "Proxy-Authorizatio",
+                "WWW-Authenticatf",
+                "Authorisation",
+                "R",
+                "",
+                "+",
+                "\u{e9}",
+            ]
+            .map(Into::into),
+        );
+        let mut hits = 0;
+        for name in names {
+            let mut cases = std::vec![
+                name.to_ascii_lowercase(),
+                name.to_ascii_uppercase(),
+                name.clone(),
+                name.replace('-', "\r"),
+                name.replace('-', "_"),
+            ];
+            if let Some(c) = name.chars().next() {
+                // A byte that folds onto the first letter only by OR 0x20.
+                cases.push(std::format!(
+                    "{}{}",
+                    (c as u8 & !0x20) as char,
+                    &name[c.len_utf8()..]
+                ));
+            }
+            for case in cases {
+                for tail in [
+                    ": value\r\n",
+                    ":v\r\n",
+                    " : v\r\n",
+                    "\t:v\r\n",
+                    ":\r\n",
+                    ":",
+                    ": a:b\r\n",
+                ] {
+                    let field = std::format!("{case}{tail}");
+                    let b = field.as_bytes();
+                    if let Some(fast) = known_colon(b) {
+                        assert_eq!(Ok(fast), read_name(b), "{field:?}");
+                        assert!(fast.0.is_some(), "{field:?}");
+                        hits += 1;
+                    }
+                }
+            }
+        }
+        assert!(hits > 150, "{hits}");
+    }
+
+    #[test]
+    fn start_line_errors_come_before_head_errors() {
+        let start = DecodeError::Inconsistent {
+            offset: 0,
+            field: "start-line",
+        };
+        // A bad start line wins over a truncated field and a non-UTF-8 head.
+        assert_eq!(Message::parse(b"BAD\r\nVia: x"), Err(start));
+        assert_eq!(Message::parse(b"BAD\r\nX: \xff\r\n\r\n"), Err(start));
+        // A non-UTF-8 start line wins too, at its own offset.
+        assert_eq!(
+            Message::parse(b"OPTIONS sip:\xe9 SIP/2.0\r\nVia: x"),
+            Err(DecodeError::NotUtf8 { offset: 12 })
+        );
+        // A cut sequence at the end of the start line.
+        assert_eq!(
+            Message::parse(b"OPTIONS sip:a SIP/2.0\xc3\r\n\r\n"),
+            Err(DecodeError::NotUtf8 { offset: 21 })
+        );
+        // A valid start line: the head's errors, at offsets in the message.
+        assert_eq!(
+            Message::parse(b"OPTIONS sip:a SIP/2.0\r\nX: \xff\r\n\r\n"),
+            Err(DecodeError::NotUtf8 { offset: 26 })
+        );
+        assert_eq!(
+            Message::parse(b"OPTIONS sip:a SIP/2.0\r\nVia: x"),
+            Err(DecodeError::Truncated {
+                offset: 23,
+                needed: 1
+            })
+        );
+        let m = Message::parse(b"OPTIONS sip:\xc3\xa9 SIP/2.0\r\nX: \xc3\xa9\r\n\r\n").unwrap();
+        assert_eq!(m.request_uri(), Some("sip:\u{e9}"));
+        assert_eq!(m.header(HeaderName::Other("x")), Some("\u{e9}"));
+    }
 
     #[test]
     fn known_prefix_agrees_with_known_id() {

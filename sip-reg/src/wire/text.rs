@@ -6,6 +6,12 @@
 pub(crate) fn trim(s: &str) -> &str {
     let b = s.as_bytes();
     let ws = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+    // Usually there is nothing to trim.
+    if let (Some(first), Some(last)) = (b.first(), b.last()) {
+        if !ws(first) && !ws(last) {
+            return s;
+        }
+    }
     let start = b.iter().position(|c| !ws(c)).unwrap_or(b.len());
     let end = b.iter().rposition(|c| !ws(c)).map_or(start, |e| e + 1);
     // Both ends sit next to ASCII bytes, hence on char boundaries.
@@ -86,7 +92,7 @@ const HI: u64 = 0x8080_8080_8080_8080;
 
 /// High bit set in each byte of `x` equal to `c`: exact for the lowest such
 /// byte (a borrow can only mark bytes above a real match).
-fn eq_bytes(x: u64, c: u8) -> u64 {
+pub(super) fn eq_bytes(x: u64, c: u8) -> u64 {
     let y = x ^ (LO * u64::from(c));
     y.wrapping_sub(LO) & !y & HI
 }
@@ -334,6 +340,29 @@ pub(crate) fn is_token(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(super::is_token_byte)
 }
 
+/// Whether a piece of a `sep` list could start with `first` (ASCII
+/// case-insensitive): the first byte after the leading blanks, or after a
+/// `sep` and blanks, is `first`. Every piece starts at one of those places
+/// (quotes and `<...>` only remove some), so `false` means no piece's
+/// trimmed text starts with `first`.
+fn may_start_piece(b: &[u8], sep: u8, first: u8) -> bool {
+    let starts = |i: usize| {
+        b.get(skip_ws(b, i))
+            .is_some_and(|c| c.eq_ignore_ascii_case(&first))
+    };
+    if starts(0) {
+        return true;
+    }
+    let mut i = 0;
+    while let Some(k) = b.get(i..).and_then(|rest| find_byte(rest, sep)) {
+        i += k + 1;
+        if starts(i) {
+            return true;
+        }
+    }
+    false
+}
+
 /// A piece [`lookup`] does not read itself.
 pub(crate) struct Unusual;
 
@@ -360,6 +389,9 @@ pub(crate) fn lookup<'a>(
         return Err(Unusual);
     }
     let b = s.as_bytes();
+    if !want.first().is_some_and(|&w| may_start_piece(b, sep, w)) {
+        return Ok(None);
+    }
     let mut i = 0;
     loop {
         i = skip_seps(b, i, sep);
@@ -490,13 +522,39 @@ fn skip_piece(b: &[u8], mut i: usize, sep: u8) -> Option<usize> {
     }
 }
 
+/// Index of the first byte that ends a parameter name in [`scan_usual`]:
+/// `=`, `sep`, a control byte or SP, `"` or `<`.
+#[inline]
+fn find_name_end(b: &[u8], sep: u8) -> usize {
+    find_word(b, |x| {
+        let low = x.wrapping_sub(LO * 0x21) & !x & HI;
+        low | eq_bytes(x, sep) | eq_bytes(x, b'"') | eq_bytes(x, b'<') | eq_bytes(x, b'=')
+    })
+}
+
+/// Index of the closing `"` of a quoted string whose content starts at
+/// `q` (a `\\` escapes the byte after it), eight bytes at a time.
+#[inline]
+fn closing_quote(b: &[u8], mut q: usize) -> Option<usize> {
+    loop {
+        q += find_word(b.get(q..)?, |x| eq_bytes(x, b'"') | eq_bytes(x, b'\\'));
+        match b.get(q)? {
+            b'"' => return Some(q),
+            _ => q += 2,
+        }
+    }
+}
+
 /// Reads a `;` or `,` list in one pass when every piece has the usual shape
-/// (see [`params`]), calling `visit` with each piece's name and value in
-/// order, as [`params`] yields them.
+/// (a name without blanks, quotes or `<`, then `= value` or nothing, where
+/// the value is a quoted string or a run without blanks, quotes or `<`),
+/// calling `visit` with each piece's name and value in order, as [`params`]
+/// yields them.
 ///
 /// # Errors
 /// [`Unusual`] at the first piece of another shape (the pieces before it
 /// were visited): then read the whole list with [`params`].
+#[inline]
 pub(crate) fn scan_usual<'a>(
     s: &'a str,
     sep: u8,
@@ -509,28 +567,25 @@ pub(crate) fn scan_usual<'a>(
     let mut i = 0;
     loop {
         i = skip_seps(b, i, sep);
-        let rest = b.get(i..).unwrap_or_default();
-        if rest.is_empty() {
+        let Some(rest) = b.get(i..).filter(|r| !r.is_empty()) else {
             return Ok(());
-        }
-        let tok = token_len(rest);
-        if tok == 0 {
+        };
+        let end = i + find_name_end(rest, sep);
+        if end == i {
             return Err(Unusual);
         }
-        let name = s.get(i..i + tok).ok_or(Unusual)?;
-        let k = skip_ws(b, i + tok);
+        let name = s.get(i..end).ok_or(Unusual)?;
+        let mut k = end;
+        if b.get(k).copied().is_some_and(is_ws) {
+            k = skip_ws(b, k);
+        }
         let (value, after) = if b.get(k) == Some(&b'=') {
-            let k = skip_ws(b, k + 1);
+            let mut k = k + 1;
+            if b.get(k).copied().is_some_and(is_ws) {
+                k = skip_ws(b, k);
+            }
             if b.get(k) == Some(&b'"') {
-                let mut q = k + 1;
-                loop {
-                    q += find_quote_end(b.get(q..).unwrap_or_default());
-                    match b.get(q) {
-                        Some(b'"') => break,
-                        Some(_) => q += 2,
-                        None => return Err(Unusual),
-                    }
-                }
+                let q = closing_quote(b, k + 1).ok_or(Unusual)?;
                 (Some(s.get(k + 1..q).ok_or(Unusual)?), q + 1)
             } else {
                 let e = k + find_value_end(b.get(k..).unwrap_or_default(), sep);
@@ -539,10 +594,18 @@ pub(crate) fn scan_usual<'a>(
         } else {
             (None, k)
         };
-        let a = skip_ws(b, after);
+        let mut a = after;
         match b.get(a) {
             None => {}
             Some(&c) if c == sep => {}
+            Some(&c) if is_ws(c) => {
+                a = skip_ws(b, a);
+                match b.get(a) {
+                    None => {}
+                    Some(&c) if c == sep => {}
+                    Some(_) => return Err(Unusual),
+                }
+            }
             Some(_) => return Err(Unusual),
         }
         visit(name, value);
@@ -641,6 +704,8 @@ mod tests {
             r#"+sip.instance="<urn:uuid:1>";+u.sip!x.y="S";video;e=1 2;f="a" b"#,
             r#"username="u", realm=r ,nonce="n\"", uri=<sip:a,b>, x, ="v", nc=00000001,"#,
             r#"a\b=1;c=""#,
+            r#"tag=1;TAG=2;expires;expires=5;q="0;5,x";+sip.instance="<urn:a;b,c>";reg-id"#,
+            r#"a@b=1;c/d;e=f=g;h>=i;j=k>"#,
             "",
             ";",
             " 	",
@@ -691,6 +756,7 @@ mod tests {
         let mut rng = dialtone_core::Rng::new(11);
         let alphabet = b"ab;,=\"<>\\ \t\r\nZ=;";
         let mut fast = 0;
+        let mut scanned = 0;
         for _ in 0..50_000 {
             let len = rng.range_u64(0, 24) as usize;
             let b: std::vec::Vec<u8> = (0..len)
@@ -709,6 +775,15 @@ mod tests {
                     })
                     .collect();
                 assert_eq!(params(s, sep).collect::<std::vec::Vec<_>>(), slow, "{s:?}");
+                let mut usual = std::vec::Vec::new();
+                match scan_usual(s, sep, |n, v| usual.push((n, v))) {
+                    Ok(()) => {
+                        assert_eq!(usual, slow, "{s:?}");
+                        scanned += 1;
+                    }
+                    // The pieces before the unusual one are read as `params` reads them.
+                    Err(Unusual) => assert_eq!(usual[..], slow[..usual.len()], "{s:?}"),
+                }
                 for name in ["a", "b", "aZ", "Ab"] {
                     let want = slow
                         .iter()
@@ -722,6 +797,45 @@ mod tests {
             }
         }
         assert!(fast > 100_000, "{fast}");
+        assert!(scanned > 10_000, "{scanned}");
+    }
+
+    #[test]
+    fn may_start_piece_is_false_only_without_such_a_piece() {
+        let mut rng = dialtone_core::Rng::new(17);
+        let alphabet = b"aAeE;,=\"<>\\ \t\r\nxZ";
+        let mut absent = 0;
+        for _ in 0..50_000 {
+            let len = rng.range_u64(0, 20) as usize;
+            let b: std::vec::Vec<u8> = (0..len)
+                .map(|_| alphabet[rng.range_u64(0, alphabet.len() as u64) as usize])
+                .collect();
+            let Ok(s) = core::str::from_utf8(&b) else {
+                continue;
+            };
+            for sep in [b';', b','] {
+                for first in [b'a', b'e', b'x', b'+'] {
+                    if !may_start_piece(&b, sep, first) {
+                        absent += 1;
+                        assert!(
+                            params(s, sep).all(|(n, _)| !n
+                                .as_bytes()
+                                .first()
+                                .is_some_and(|c| c.eq_ignore_ascii_case(&first))),
+                            "{s:?} {first}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(absent > 50_000, "{absent}");
+        assert!(may_start_piece(b"x=1; Expires=5", b';', b'e'));
+        assert!(may_start_piece(b"  e", b';', b'e'));
+        assert!(!may_start_piece(b"x=\"e\";y", b';', b'e'));
+        assert_eq!(
+            lookup("x=\"a;expires=1\";expires=2", b';', "expires").ok(),
+            Some(Some(Some("2")))
+        );
     }
 
     #[test]
