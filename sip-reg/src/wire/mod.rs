@@ -807,42 +807,20 @@ const fn pattern(name: &[u8], id: u8) -> Pattern {
     p
 }
 
-/// The long names by their first letter.
-const BY_FIRST: [&[Pattern]; 26] = {
-    const NONE: &[Pattern] = &[];
-    let mut t = [NONE; 26];
-    t[0] = &[pattern(b"authorization", 11), pattern(b"allow", 20)];
-    t[2] = &[
-        pattern(b"call-id", 3),
-        pattern(b"cseq", 4),
-        pattern(b"contact", 5),
-        pattern(b"content-length", 15),
-        pattern(b"content-type", 16),
-    ];
-    t[3] = &[pattern(b"date", 21)];
-    t[4] = &[pattern(b"expires", 6)];
-    t[5] = &[pattern(b"from", 1), pattern(b"flow-timer", 26)];
-    t[12] = &[pattern(b"max-forwards", 17), pattern(b"min-expires", 7)];
-    t[15] = &[
-        pattern(b"proxy-authenticate", 10),
-        pattern(b"proxy-authorization", 12),
-        pattern(b"path", 24),
-    ];
-    t[17] = &[
-        pattern(b"require", 19),
-        pattern(b"route", 22),
-        pattern(b"record-route", 23),
-        pattern(b"retry-after", 8),
-    ];
-    t[18] = &[
-        pattern(b"server", 14),
-        pattern(b"supported", 18),
-        pattern(b"service-route", 25),
-    ];
-    t[19] = &[pattern(b"to", 2)];
-    t[20] = &[pattern(b"user-agent", 13)];
-    t[21] = &[pattern(b"via", 0)];
-    t[22] = &[pattern(b"www-authenticate", 9)];
+/// The [`LONG`] names by first letter: up to five indexes + 1 each, in
+/// [`LONG`] order (0: none).
+const BY_FIRST: [[u8; 5]; 26] = {
+    let mut t = [[0u8; 5]; 26];
+    let mut i = 0;
+    while i < KNOWN {
+        let first = (LONG[i].word[0] as u8).wrapping_sub(b'a') as usize;
+        let mut k = 0;
+        while t[first][k] != 0 {
+            k += 1;
+        }
+        t[first][k] = (i + 1) as u8;
+        i += 1;
+    }
     t
 };
 
@@ -860,21 +838,14 @@ fn known_prefix(field: &[u8]) -> Option<(usize, usize)> {
     let letter = first.checked_sub(b'a').filter(|&i| i < 26)?;
     let delimits = |i: usize| matches!(field.get(i), Some(b':' | b' ' | b'\t'));
     if delimits(1) {
-        let id = match first {
-            b'v' => 0,
-            b'f' => 1,
-            b't' => 2,
-            b'i' => 3,
-            b'm' => 5,
-            b'l' => 15,
-            b'c' => 16,
-            b'k' => 18,
-            _ => return None,
-        };
-        return Some((id, 1));
+        let id = COMPACT.get(usize::from(letter))?.checked_sub(1)?;
+        return Some((usize::from(id), 1));
     }
     let head = word_at(field, 0)?;
-    for p in BY_FIRST.get(usize::from(letter))?.iter() {
+    for &i in BY_FIRST.get(usize::from(letter))? {
+        let Some(p) = usize::from(i).checked_sub(1).and_then(|i| LONG.get(i)) else {
+            break;
+        };
         let len = usize::from(p.len);
         if (head | p.fold[0]) & p.care[0] != p.word[0] {
             continue;
