@@ -601,6 +601,18 @@ pub(crate) fn unquote(s: &str) -> &str {
 mod tests {
     use super::*;
 
+    /// Up to `max_len - 1` bytes drawn from `alphabet`.
+    fn random_bytes(
+        rng: &mut dialtone_core::Rng,
+        alphabet: &[u8],
+        max_len: u64,
+    ) -> std::vec::Vec<u8> {
+        let len = rng.range_u64(0, max_len);
+        (0..len)
+            .map(|_| alphabet[rng.range_u64(0, alphabet.len() as u64) as usize])
+            .collect()
+    }
+
     #[test]
     fn token_len_is_the_byte_loop() {
         let byte_loop = |b: &[u8]| {
@@ -638,10 +650,7 @@ mod tests {
         let mut rng = dialtone_core::Rng::new(3);
         let alphabet = b"ab;,\"<\\ \t\r\n\x01\x7f\x80\xffZ=";
         for _ in 0..20_000 {
-            let len = rng.range_u64(0, 40) as usize;
-            let b: std::vec::Vec<u8> = (0..len)
-                .map(|_| alphabet[rng.range_u64(0, alphabet.len() as u64) as usize])
-                .collect();
+            let b = random_bytes(&mut rng, alphabet, 40);
             for sep in [b';', b','] {
                 let want = b
                     .iter()
@@ -735,10 +744,7 @@ mod tests {
         let mut fast = 0;
         let mut scanned = 0;
         for _ in 0..50_000 {
-            let len = rng.range_u64(0, 24) as usize;
-            let b: std::vec::Vec<u8> = (0..len)
-                .map(|_| alphabet[rng.range_u64(0, alphabet.len() as u64) as usize])
-                .collect();
+            let b = random_bytes(&mut rng, alphabet, 24);
             let Ok(s) = core::str::from_utf8(&b) else {
                 continue;
             };
@@ -783,10 +789,7 @@ mod tests {
         let alphabet = b"aAeE;,=\"<>\\ \t\r\nxZ";
         let mut absent = 0;
         for _ in 0..50_000 {
-            let len = rng.range_u64(0, 20) as usize;
-            let b: std::vec::Vec<u8> = (0..len)
-                .map(|_| alphabet[rng.range_u64(0, alphabet.len() as u64) as usize])
-                .collect();
+            let b = random_bytes(&mut rng, alphabet, 20);
             let Ok(s) = core::str::from_utf8(&b) else {
                 continue;
             };
