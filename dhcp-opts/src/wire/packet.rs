@@ -425,6 +425,15 @@ pub(crate) fn check_head(bytes: &[u8]) -> Result<(&RawHeader, &[u8]), DecodeErro
     Ok((h, opts))
 }
 
+/// The fixed head of a buffer [`check_head`] accepted (at least
+/// [`HEADER_LEN`] bytes, the invariant of both views' `new_checked`).
+#[inline]
+pub(crate) fn head_of(bytes: &[u8]) -> &RawHeader {
+    let (h, _) = RawHeader::ref_from_prefix(bytes)
+        .unwrap_or_else(|_| unreachable!("new_checked guarantees 240 bytes"));
+    h
+}
+
 /// A zero-copy view of a DHCP message: the 236-byte BOOTP head, the magic
 /// cookie and the options (RFC 2131 §2).
 ///
@@ -544,10 +553,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
 
     #[inline]
     fn header(&self) -> &RawHeader {
-        // Invariant of `new_checked`: at least HEADER_LEN bytes.
-        let (h, _) = RawHeader::ref_from_prefix(self.buf.as_ref())
-            .unwrap_or_else(|_| unreachable!("new_checked guarantees 240 bytes"));
-        h
+        head_of(self.buf.as_ref())
     }
 
     head_accessors!();

@@ -2,10 +2,8 @@
 //! with the checks smoltcp's `DhcpPacket` makes up front (RFC 2131 §2,
 //! RFC 2132 §2 and §9.3).
 
-use zerocopy::FromBytes;
-
 use super::code;
-use super::packet::{check_head, head_accessors, RawHeader, FILE_OFFSET, SNAME_OFFSET};
+use super::packet::{check_head, head_accessors, head_of, RawHeader, FILE_OFFSET, SNAME_OFFSET};
 use super::packet::{CodeSet, DhcpOption, Options, Overload, HEADER_LEN};
 use crate::DecodeError;
 
@@ -72,10 +70,7 @@ impl<'a> PacketWalk<'a> {
 
     #[inline]
     fn header(&self) -> &'a RawHeader {
-        // Invariant of `new_checked`: at least HEADER_LEN bytes.
-        let (h, _) = RawHeader::ref_from_prefix(self.buf)
-            .unwrap_or_else(|_| unreachable!("new_checked guarantees 240 bytes"));
-        h
+        head_of(self.buf)
     }
 
     head_accessors!();
