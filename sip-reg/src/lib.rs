@@ -65,6 +65,15 @@
 //! | `sha256` | yes | SHA-256 / SHA-256-sess digests (RustCrypto `sha2`) |
 //! | `fuzzing` | no | the `fuzzing` module with the fuzz bodies |
 //!
+//! ## Dependencies
+//!
+//! Besides `thiserror` and `dialtone-core`: `memchr` for the single-byte
+//! searches (its SSE2 searchers beat a hand-written loop on long runs), and
+//! on x86_64 `wide`, whose safe 16-byte vectors let the scans for the end of
+//! a parameter name, a value or a quoted string test sixteen bytes at a time
+//! (about three times fewer instructions per byte than eight-byte word
+//! tricks) without any `unsafe` code in this crate.
+//!
 //! ## Specifications
 //!
 //! RFC 3261 §7 (messages), §10 (registrations), §17.1.2 (non-INVITE client

@@ -472,11 +472,8 @@ fn field_at(head: &str, pos: usize) -> Option<(&str, &str, usize)> {
 /// the target has SSE2 (the header section is searched once per line).
 #[inline]
 fn find_lf(b: &[u8]) -> Option<usize> {
-    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    if let Some(one) = memchr::arch::x86_64::sse2::memchr::One::new(b'\n') {
-        return one.find(b);
-    }
-    memchr(b'\n', b)
+    let i = text::find_word(b, text::OneByte(b'\n'));
+    (i < b.len()).then_some(i)
 }
 
 /// Length of the logical field at the start of `b` (its lines up to and

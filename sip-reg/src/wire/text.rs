@@ -103,9 +103,61 @@ fn word(b: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(w))
 }
 
-/// Index of the first byte of `b` for which `hits` marks a byte (see
-/// [`eq_bytes`]), eight bytes at a time; `b.len()` when there is none.
-fn find_word(b: &[u8], hits: impl Fn(u64) -> u64) -> usize {
+/// A set of bytes a scan stops at, tested eight bytes at a time in a word,
+/// and sixteen at a time in an SSE2 vector where the target has SSE2.
+pub(crate) trait ByteSet: Copy {
+    /// High bit set in each byte of `x` in the set: exact for the lowest
+    /// such byte (see [`eq_bytes`]).
+    fn word_hits(self, x: u64) -> u64;
+
+    /// All ones in each byte of `v` in the set.
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    fn vec_hits(self, v: wide::u8x16) -> wide::u8x16;
+}
+
+/// Sixteen bytes at `at` as a vector.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+fn vec_at(b: &[u8], at: usize) -> Option<wide::u8x16> {
+    let v: [u8; 16] = b.get(at..at + 16)?.try_into().ok()?;
+    Some(wide::u8x16::from(v))
+}
+
+/// Bytes at most SP (controls and blanks) as [`ByteSet::vec_hits`] marks
+/// them.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+fn vec_low(v: wide::u8x16) -> wide::u8x16 {
+    v.min(wide::u8x16::splat(0x20)).cmp_eq(v)
+}
+
+/// Index of the first byte of `b` in `set`; `b.len()` when there is none.
+/// Sixteen bytes at a time where the target has SSE2 and `b` has sixteen,
+/// else eight.
+#[inline]
+pub(crate) fn find_word(b: &[u8], set: impl ByteSet) -> usize {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if let Some(last) = b.len().checked_sub(16) {
+        let mut i = 0;
+        while let Some(v) = vec_at(b, i) {
+            let m = set.vec_hits(v).move_mask();
+            if m != 0 {
+                return i + m.trailing_zeros() as usize;
+            }
+            i += 16;
+        }
+        if i == b.len() {
+            return i;
+        }
+        // The last sixteen bytes again, those already seen masked off.
+        let m = vec_at(b, last).map_or(0, |v| set.vec_hits(v).move_mask()) >> (i - last);
+        return if m == 0 {
+            b.len()
+        } else {
+            i + m.trailing_zeros() as usize
+        };
+    }
+    let hits = |x| set.word_hits(x);
     let mut i = 0;
     while let Some(x) = word(b, i) {
         let m = hits(x);
@@ -138,7 +190,7 @@ fn find_word(b: &[u8], hits: impl Fn(u64) -> u64) -> usize {
         };
     };
     let seen = i - last;
-    let m = word(b, last).map_or(0, &hits) & (!0u64 << (8 * seen));
+    let m = word(b, last).map_or(0, hits) & (!0u64 << (8 * seen));
     if m == 0 {
         b.len()
     } else {
@@ -176,11 +228,30 @@ fn token_len(b: &[u8]) -> usize {
 /// control byte or SP (whitespace included), `"` or `<`.
 #[inline]
 pub(crate) fn find_value_end(b: &[u8], sep: u8) -> usize {
-    find_word(b, |x| {
+    find_word(b, ValueEnd(sep))
+}
+
+/// The bytes [`find_value_end`] stops at.
+#[derive(Clone, Copy)]
+struct ValueEnd(u8);
+
+impl ByteSet for ValueEnd {
+    #[inline(always)]
+    fn word_hits(self, x: u64) -> u64 {
         // Bytes below 0x21: x - 0x21 borrows into the high bit.
         let low = x.wrapping_sub(LO * 0x21) & !x & HI;
-        low | eq_bytes(x, sep) | eq_bytes(x, b'"') | eq_bytes(x, b'<')
-    })
+        low | eq_bytes(x, self.0) | eq_bytes(x, b'"') | eq_bytes(x, b'<')
+    }
+
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    #[inline(always)]
+    fn vec_hits(self, v: wide::u8x16) -> wide::u8x16 {
+        use wide::u8x16;
+        vec_low(v)
+            | v.cmp_eq(u8x16::splat(self.0))
+            | v.cmp_eq(u8x16::splat(b'"'))
+            | v.cmp_eq(u8x16::splat(b'<'))
+    }
 }
 
 /// Index of the first `c` in `b` (memchr's SSE2 searcher called directly
@@ -194,11 +265,46 @@ pub(crate) fn find_byte(b: &[u8], c: u8) -> Option<usize> {
     memchr::memchr(c, b)
 }
 
+/// One byte, for [`find_lf`](super::find_lf).
+#[derive(Clone, Copy)]
+pub(crate) struct OneByte(pub(crate) u8);
+
+impl ByteSet for OneByte {
+    #[inline(always)]
+    fn word_hits(self, x: u64) -> u64 {
+        eq_bytes(x, self.0)
+    }
+
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    #[inline(always)]
+    fn vec_hits(self, v: wide::u8x16) -> wide::u8x16 {
+        v.cmp_eq(wide::u8x16::splat(self.0))
+    }
+}
+
 /// Index of the first `"` or `\\`, eight bytes at a time (quoted values
 /// are short: a word loop beats a vector search there).
 #[inline]
 fn find_quote_end(b: &[u8]) -> usize {
-    find_word(b, |x| eq_bytes(x, b'"') | eq_bytes(x, b'\\'))
+    find_word(b, QuoteEnd)
+}
+
+/// The bytes [`find_quote_end`] stops at.
+#[derive(Clone, Copy)]
+struct QuoteEnd;
+
+impl ByteSet for QuoteEnd {
+    #[inline(always)]
+    fn word_hits(self, x: u64) -> u64 {
+        eq_bytes(x, b'"') | eq_bytes(x, b'\\')
+    }
+
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    #[inline(always)]
+    fn vec_hits(self, v: wide::u8x16) -> wide::u8x16 {
+        use wide::u8x16;
+        v.cmp_eq(u8x16::splat(b'"')) | v.cmp_eq(u8x16::splat(b'\\'))
+    }
 }
 
 /// Index of the first SP, HT, CR or LF.
@@ -503,10 +609,24 @@ fn skip_piece(b: &[u8], mut i: usize, sep: u8) -> Option<usize> {
 /// `=`, `sep`, a control byte or SP, `"` or `<`.
 #[inline]
 fn find_name_end(b: &[u8], sep: u8) -> usize {
-    find_word(b, |x| {
-        let low = x.wrapping_sub(LO * 0x21) & !x & HI;
-        low | eq_bytes(x, sep) | eq_bytes(x, b'"') | eq_bytes(x, b'<') | eq_bytes(x, b'=')
-    })
+    find_word(b, NameEnd(sep))
+}
+
+/// The bytes [`find_name_end`] stops at.
+#[derive(Clone, Copy)]
+struct NameEnd(u8);
+
+impl ByteSet for NameEnd {
+    #[inline(always)]
+    fn word_hits(self, x: u64) -> u64 {
+        ValueEnd(self.0).word_hits(x) | eq_bytes(x, b'=')
+    }
+
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    #[inline(always)]
+    fn vec_hits(self, v: wide::u8x16) -> wide::u8x16 {
+        ValueEnd(self.0).vec_hits(v) | v.cmp_eq(wide::u8x16::splat(b'='))
+    }
 }
 
 /// Index of the closing `"` of a quoted string whose content starts at
@@ -781,6 +901,49 @@ mod tests {
         }
         assert!(fast > 100_000, "{fast}");
         assert!(scanned > 10_000, "{scanned}");
+    }
+
+    #[test]
+    fn byte_set_scans_find_the_first_byte_of_the_set() {
+        let mut rng = dialtone_core::Rng::new(29);
+        let alphabet = b"ab=;,\"<\\ \t\r\n\x01\x7f\x80\xff";
+        let first = |b: &[u8], stop: &dyn Fn(u8) -> bool| {
+            b.iter().position(|&c| stop(c)).unwrap_or(b.len())
+        };
+        let value_end = |sep: u8| move |c: u8| c <= 0x20 || c == sep || c == b'"' || c == b'<';
+        for _ in 0..20_000 {
+            // Mostly letters, so that the first stop falls anywhere in
+            // runs longer than one or two vectors.
+            let len = rng.range_u64(0, 70) as usize;
+            let b: std::vec::Vec<u8> = (0..len)
+                .map(|_| {
+                    if rng.range_u64(0, 12) == 0 {
+                        alphabet[rng.range_u64(0, alphabet.len() as u64) as usize]
+                    } else {
+                        b'x'
+                    }
+                })
+                .collect();
+            for sep in [b';', b','] {
+                let v = value_end(sep);
+                assert_eq!(find_value_end(&b, sep), first(&b, &v), "{b:?}");
+                assert_eq!(
+                    find_name_end(&b, sep),
+                    first(&b, &|c| v(c) || c == b'='),
+                    "{b:?}"
+                );
+                assert_eq!(
+                    find_word(&b, OneByte(sep)),
+                    first(&b, &|c| c == sep),
+                    "{b:?}"
+                );
+            }
+            assert_eq!(
+                find_quote_end(&b),
+                first(&b, &|c| c == b'"' || c == b'\\'),
+                "{b:?}"
+            );
+        }
     }
 
     #[test]
