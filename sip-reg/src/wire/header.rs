@@ -1,8 +1,8 @@
 //! Typed, borrowed views of the header values registration needs.
 
 use super::text::{
-    find_byte, find_value_end, find_ws, is_token, lookup, params, scan_usual, trim, unquote,
-    SplitByte,
+    closing_quote, eq_bytes, find_byte, find_name_end, find_value_end, find_ws, is_token, lookup,
+    params, scan_usual, trim, unquote, SplitByte, Unusual,
 };
 use super::{parse_u32, Method};
 use crate::error::DecodeError;
@@ -788,6 +788,116 @@ fn scheme_and_params(s: &str) -> Result<(&str, &str), DecodeError> {
     Ok((scheme, rest))
 }
 
+/// The scheme of the usual spelling, `Digest` then one SP, with nothing to
+/// trim at the end, and where its parameters start: what
+/// [`scheme_and_params`] returns then (its parameters are the SP and the
+/// rest); `None` for anything else.
+#[inline(always)]
+fn usual_scheme(s: &str) -> Option<(&str, usize)> {
+    const DIGEST: u64 = u64::from_le_bytes(*b"Digest \0");
+    let b = s.as_bytes();
+    let head = u64::from_le_bytes(*b.first_chunk::<8>()?);
+    if head & 0x00ff_ffff_ffff_ffff != DIGEST || b.last().is_some_and(|&c| is_ws_byte(c)) {
+        return None;
+    }
+    Some((s.get(..6)?, 7))
+}
+
+/// High bit set in each byte of `x` that is an ASCII letter, exact up to
+/// the first byte that is not: below a byte without the high bit nothing
+/// carries, and a byte with it is marked off.
+#[inline(always)]
+fn letters(x: u64) -> u64 {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let y = x | (LO * 0x20);
+    y.wrapping_add(LO * 0x1f) & !y.wrapping_add(LO * 0x05) & !x & HI
+}
+
+/// The name of the auth-param starting at `i`, when it runs up to an `=`
+/// right after it: its [`name_key`] and the index of the `=`. Names of at
+/// most 8 letters and `algorithm` are read from one word; others as
+/// [`scan_usual`] reads a name.
+#[inline(always)]
+fn digest_name(s: &str, i: usize) -> Option<(u64, usize)> {
+    const FOLD: u64 = 0x2020_2020_2020_2020;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let b = s.as_bytes();
+    if let Some(w) = b.get(i..).and_then(|r| r.first_chunk::<8>()) {
+        let w = u64::from_le_bytes(*w);
+        let eq = eq_bytes(w, b'=');
+        if eq != 0 {
+            // The lowest `=` is exact; the bytes below it must be letters.
+            let n = eq.trailing_zeros() / 8;
+            let below = (1u64 << (8 * n)) - 1;
+            if n > 0 && letters(w) & below == HI & below {
+                return Some(((w & below) | (FOLD & below), i + n as usize));
+            }
+        } else if letters(w) == HI {
+            match b.get(i + 8) {
+                Some(b'=') => return Some((w | FOLD, i + 8)),
+                Some(&m) if m | 0x20 == b'm' && b.get(i + 9) == Some(&b'=') => {
+                    let name = if w | FOLD == key(b"algorith") {
+                        ALGORITHM
+                    } else {
+                        0
+                    };
+                    return Some((name, i + 9));
+                }
+                _ => {}
+            }
+        }
+    }
+    let e = i + find_name_end(b.get(i..)?, b',');
+    if e == i || b.get(e) != Some(&b'=') {
+        return None;
+    }
+    Some((name_key(s.get(i..e)?), e))
+}
+
+/// Reads the auth-params of `s` from `i` on when each is `name=value` of the
+/// usual spelling (no blank around the `=`; the value a quoted string or a
+/// run without blanks, quotes, `<` or `,`; then the end or `,` and at most
+/// one SP), calling `take` with each name's [`name_key`] and value in order,
+/// as [`scan_usual`] visits them; stops at the first error `take` returns.
+///
+/// # Errors
+/// [`Unusual`] at a piece of another spelling (the ones before it were
+/// taken): then read the whole list again in the general way.
+#[inline(always)]
+fn scan_digest<'a>(
+    s: &'a str,
+    mut i: usize,
+    mut take: impl FnMut(u64, &'a str) -> Result<(), DecodeError>,
+) -> Result<Result<(), DecodeError>, Unusual> {
+    let b = s.as_bytes();
+    while i < b.len() {
+        let (key, eq) = digest_name(s, i).ok_or(Unusual)?;
+        let k = eq + 1;
+        let (value, after) = if b.get(k) == Some(&b'"') {
+            let q = closing_quote(b, k + 1).ok_or(Unusual)?;
+            (s.get(k + 1..q).ok_or(Unusual)?, q + 1)
+        } else {
+            let e = k + find_value_end(b.get(k..).ok_or(Unusual)?, b',');
+            (s.get(k..e).ok_or(Unusual)?, e)
+        };
+        match b.get(after) {
+            None => i = after,
+            Some(b',') => {
+                i = after + 1;
+                if b.get(i) == Some(&b' ') {
+                    i += 1;
+                }
+            }
+            Some(_) => return Err(Unusual),
+        }
+        if let Err(e) = take(key, value) {
+            return Ok(Err(e));
+        }
+    }
+    Ok(Ok(()))
+}
+
 fn auth_params(rest: &str) -> impl Iterator<Item = (&str, &str)> {
     params(rest, b',').filter_map(|(n, v)| Some((n, v?)))
 }
@@ -820,6 +930,24 @@ impl<'a> Challenge<'a> {
     /// # Errors
     /// [`DecodeError::Inconsistent`] when there is no scheme.
     pub fn parse(s: &'a str) -> Result<Self, DecodeError> {
+        if let Some((scheme, start)) = usual_scheme(s) {
+            let mut c = Challenge {
+                scheme,
+                ..Challenge::default()
+            };
+            let read = scan_digest(s, start, |k, v| {
+                c.set_key(k, v);
+                Ok(())
+            });
+            if read.is_ok() {
+                return Ok(c);
+            }
+        }
+        Self::parse_general(s)
+    }
+
+    /// [`Challenge::parse`] of any spelling.
+    fn parse_general(s: &'a str) -> Result<Self, DecodeError> {
         let (scheme, rest) = scheme_and_params(s)?;
         let mut c = Challenge {
             scheme,
@@ -845,13 +973,19 @@ impl<'a> Challenge<'a> {
     /// Takes one auth-param (the last of a name wins).
     #[inline]
     fn set(&mut self, n: &str, v: &'a str) {
+        self.set_key(name_key(n), v);
+    }
+
+    /// [`Challenge::set`] of a name read as [`name_key`].
+    #[inline(always)]
+    fn set_key(&mut self, name: u64, v: &'a str) {
         const REALM: u64 = key(b"realm");
         const NONCE: u64 = key(b"nonce");
         const STALE: u64 = key(b"stale");
         const OPAQUE: u64 = key(b"opaque");
         const DOMAIN: u64 = key(b"domain");
         const QOP: u64 = key(b"qop");
-        match name_key(n) {
+        match name {
             REALM => self.realm = Some(v),
             NONCE => self.nonce = Some(v),
             STALE => self.stale = v.eq_ignore_ascii_case("true"),
@@ -912,6 +1046,20 @@ impl<'a> Credentials<'a> {
     /// [`DecodeError::Inconsistent`] for a missing scheme or an `nc` that is
     /// not 8 hex digits.
     pub fn parse(s: &'a str) -> Result<Self, DecodeError> {
+        if let Some((scheme, start)) = usual_scheme(s) {
+            let mut c = Credentials {
+                scheme,
+                ..Credentials::default()
+            };
+            if let Ok(read) = scan_digest(s, start, |k, v| c.set_key(k, v)) {
+                return read.map(|()| c);
+            }
+        }
+        Self::parse_general(s)
+    }
+
+    /// [`Credentials::parse`] of any spelling.
+    fn parse_general(s: &'a str) -> Result<Self, DecodeError> {
         let (scheme, rest) = scheme_and_params(s)?;
         let mut c = Credentials {
             scheme,
@@ -943,6 +1091,12 @@ impl<'a> Credentials<'a> {
     /// Takes one auth-param (the last of a name wins).
     #[inline(always)]
     fn set(&mut self, n: &str, v: &'a str) -> Result<(), DecodeError> {
+        self.set_key(name_key(n), v)
+    }
+
+    /// [`Credentials::set`] of a name read as [`name_key`].
+    #[inline(always)]
+    fn set_key(&mut self, name: u64, v: &'a str) -> Result<(), DecodeError> {
         const USERNAME: u64 = key(b"username");
         const RESPONSE: u64 = key(b"response");
         const REALM: u64 = key(b"realm");
@@ -952,7 +1106,7 @@ impl<'a> Credentials<'a> {
         const OPAQUE: u64 = key(b"opaque");
         const QOP: u64 = key(b"qop");
         const NC: u64 = key(b"nc");
-        match name_key(n) {
+        match name {
             USERNAME => self.username = Some(v),
             RESPONSE => self.response = Some(v),
             REALM => self.realm = Some(v),
@@ -1048,6 +1202,122 @@ mod tests {
             }
         }
         assert!(hits > 5_000, "{hits}");
+    }
+
+    /// A random auth header: mostly the usual spelling, with odd names,
+    /// blanks, quotes, escapes, separators and bytes mixed in.
+    fn random_auth(rng: &mut dialtone_core::Rng) -> std::string::String {
+        // Half of the headers draw only from the first, usual entries.
+        let clean = rng.range_u64(0, 2) == 0;
+        let mut pick = |from: &[&'static str], usual: usize| {
+            let n = if clean { usual } else { from.len() };
+            from[rng.range_u64(0, n as u64) as usize]
+        };
+        let mut s = std::string::String::from(pick(
+            &[
+                "Digest ", "digest ", "Digest", "Digest  ", " Digest ", "Basic ",
+            ],
+            1,
+        ));
+        let mut parts = std::vec::Vec::new();
+        for _ in 0..8 {
+            let name = pick(
+                &[
+                    "username",
+                    "realm",
+                    "nonce",
+                    "uri",
+                    "response",
+                    "algorithm",
+                    "cnonce",
+                    "qop",
+                    "nc",
+                    "opaque",
+                    "stale",
+                    "domain",
+                    "ALGORITHM",
+                    "Realm",
+                    "NC",
+                    "algorithmx",
+                    "algorithn",
+                    "usernames",
+                    "x",
+                    "",
+                    "a b",
+                    "r\u{e9}alm",
+                    "q<p",
+                    "\"n\"",
+                    "nc\t",
+                    "realm,",
+                ],
+                19,
+            );
+            let eq = pick(&["=", " =", "= ", ""], 1);
+            let kind = pick(&["q", "t", "n", "r"], 3);
+            let close = pick(&["\"", ""], 1);
+            let sep = pick(&[", ", ",", ",  ", " ,", ";", "", ",\t", ", ,"], 2);
+            parts.push((name, eq, kind, close, sep));
+        }
+        let count = rng.range_u64(0, 9) as usize;
+        for &(name, eq, kind, close, sep) in &parts[..count] {
+            s += name;
+            s += eq;
+            match kind {
+                "q" => {
+                    s.push('"');
+                    let alphabet: &[u8] = if clean { b"ab,= " } else { b"ab,= \\\"<" };
+                    let body = super::super::text::tests::random_bytes(rng, alphabet, 8);
+                    s += &std::string::String::from_utf8_lossy(&body);
+                    s += close;
+                }
+                "t" => {
+                    let i = rng.range_u64(0, if clean { 6 } else { 7 }) as usize;
+                    s += ["MD5", "auth", "auth-int", "true", "FALSE", "", "<a>"][i];
+                }
+                "n" => {
+                    let i = rng.range_u64(0, 5) as usize;
+                    s += ["00000001", "0000000a", "0000000G", "1", "000000001"][i];
+                }
+                _ => {
+                    let body = super::super::text::tests::random_bytes(rng, b"ab,= \t\"<;", 6);
+                    s += &std::string::String::from_utf8_lossy(&body);
+                }
+            }
+            s += sep;
+        }
+        if rng.range_u64(0, 8) == 0 {
+            let i = rng.range_u64(0, 3) as usize;
+            s += [" ", "\r\n", ","][i];
+        }
+        s
+    }
+
+    #[test]
+    fn digest_reading_matches_the_general_reading() {
+        use super::{scan_digest, usual_scheme, Challenge, Credentials};
+        let mut rng = dialtone_core::Rng::new(23);
+        let mut usual = 0;
+        let mut errors = 0;
+        for _ in 0..100_000 {
+            let s = random_auth(&mut rng);
+            let got = Credentials::parse(&s);
+            assert_eq!(got, Credentials::parse_general(&s), "{s:?}");
+            assert_eq!(Challenge::parse(&s), Challenge::parse_general(&s), "{s:?}");
+            errors += usize::from(got.is_err());
+            if let Some((_, start)) = usual_scheme(&s) {
+                usual += usize::from(scan_digest(&s, start, |_, _| Ok(())).is_ok());
+            }
+        }
+        assert!(usual > 10_000, "{usual}");
+        assert!(errors > 1_000, "{errors}");
+        let sample = r#"Digest username="1001", realm="ccmsipline", nonce="K3OaPGE6jQBcTn4pLy7RfN2vU8wAhXsd", uri="sip:10.10.10.11", response="5f1e0c0e3b6c0b9f2fdc4f3f1a8d2e77", algorithm=MD5, cnonce="4e7f1b2c", qop=auth, nc=00000001"#;
+        assert!(scan_digest(sample, 7, |_, _| Ok(())).is_ok());
+        let c = Credentials::parse(sample).unwrap();
+        assert_eq!(c, Credentials::parse_general(sample).unwrap());
+        assert_eq!(
+            (c.algorithm, c.nc, c.qop),
+            (Some("MD5"), Some(1), Some("auth"))
+        );
     }
 
     #[test]

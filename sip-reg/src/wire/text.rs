@@ -502,7 +502,7 @@ fn skip_piece(b: &[u8], mut i: usize, sep: u8) -> Option<usize> {
 /// Index of the first byte that ends a parameter name in [`scan_usual`]:
 /// `=`, `sep`, a control byte or SP, `"` or `<`.
 #[inline]
-fn find_name_end(b: &[u8], sep: u8) -> usize {
+pub(crate) fn find_name_end(b: &[u8], sep: u8) -> usize {
     find_word(b, |x| {
         let low = x.wrapping_sub(LO * 0x21) & !x & HI;
         low | eq_bytes(x, sep) | eq_bytes(x, b'"') | eq_bytes(x, b'<') | eq_bytes(x, b'=')
@@ -512,7 +512,7 @@ fn find_name_end(b: &[u8], sep: u8) -> usize {
 /// Index of the closing `"` of a quoted string whose content starts at
 /// `q` (a `\\` escapes the byte after it), eight bytes at a time.
 #[inline]
-fn closing_quote(b: &[u8], mut q: usize) -> Option<usize> {
+pub(crate) fn closing_quote(b: &[u8], mut q: usize) -> Option<usize> {
     loop {
         q += find_quote_end(b.get(q..)?);
         match b.get(q)? {
@@ -598,11 +598,11 @@ pub(crate) fn unquote(s: &str) -> &str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     /// Up to `max_len - 1` bytes drawn from `alphabet`.
-    fn random_bytes(
+    pub(crate) fn random_bytes(
         rng: &mut dialtone_core::Rng,
         alphabet: &[u8],
         max_len: u64,
