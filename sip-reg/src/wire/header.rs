@@ -2,7 +2,7 @@
 
 use super::text::{
     closing_quote, eq_bytes, find_byte, find_name_end, find_value_end, find_ws, is_token, lookup,
-    params, scan_usual, trim, unquote, SplitByte, Unusual,
+    params, scan_usual, trim, unquote, value_end_bytes, SplitByte, Unusual,
 };
 use super::{parse_u32, Method};
 use crate::error::DecodeError;
@@ -855,6 +855,42 @@ fn digest_name(s: &str, i: usize) -> Option<(u64, usize)> {
     Some((name_key(s.get(i..e)?), e))
 }
 
+/// [`closing_quote`] with its first words searched here: the index of the
+/// `"` that closes a quoted string whose content starts at `q`.
+#[inline(always)]
+fn quote_end(b: &[u8], mut q: usize) -> Option<usize> {
+    while let Some(w) = b.get(q..).and_then(|r| r.first_chunk::<8>()) {
+        let w = u64::from_le_bytes(*w);
+        let hits = eq_bytes(w, b'"') | eq_bytes(w, b'\\');
+        if hits != 0 {
+            let at = q + (hits.trailing_zeros() / 8) as usize;
+            if b.get(at) == Some(&b'"') {
+                return Some(at);
+            }
+            // An escape: the rest as `closing_quote` reads it.
+            return closing_quote(b, at);
+        }
+        q += 8;
+    }
+    closing_quote(b, q)
+}
+
+/// `k` plus [`find_value_end`] of `b` from `k` (with `,`), its first word
+/// searched here.
+#[inline(always)]
+fn token_end(b: &[u8], k: usize) -> usize {
+    if let Some(w) = b.get(k..).and_then(|r| r.first_chunk::<8>()) {
+        let hits = value_end_bytes(u64::from_le_bytes(*w), b',');
+        if hits != 0 {
+            return k + (hits.trailing_zeros() / 8) as usize;
+        }
+        if b.len() == k + 8 {
+            return b.len();
+        }
+    }
+    k + find_value_end(b.get(k..).unwrap_or_default(), b',')
+}
+
 /// Reads the auth-params of `s` from `i` on when each is `name=value` of the
 /// usual spelling (no blank around the `=`; the value a quoted string or a
 /// run without blanks, quotes, `<` or `,`; then the end or `,` and at most
@@ -875,10 +911,10 @@ fn scan_digest<'a>(
         let (key, eq) = digest_name(s, i).ok_or(Unusual)?;
         let k = eq + 1;
         let (value, after) = if b.get(k) == Some(&b'"') {
-            let q = closing_quote(b, k + 1).ok_or(Unusual)?;
+            let q = quote_end(b, k + 1).ok_or(Unusual)?;
             (s.get(k + 1..q).ok_or(Unusual)?, q + 1)
         } else {
-            let e = k + find_value_end(b.get(k..).ok_or(Unusual)?, b',');
+            let e = token_end(b, k);
             (s.get(k..e).ok_or(Unusual)?, e)
         };
         match b.get(after) {

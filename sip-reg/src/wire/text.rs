@@ -176,11 +176,16 @@ fn token_len(b: &[u8]) -> usize {
 /// control byte or SP (whitespace included), `"` or `<`.
 #[inline]
 pub(crate) fn find_value_end(b: &[u8], sep: u8) -> usize {
-    find_word(b, |x| {
-        // Bytes below 0x21: x - 0x21 borrows into the high bit.
-        let low = x.wrapping_sub(LO * 0x21) & !x & HI;
-        low | eq_bytes(x, sep) | eq_bytes(x, b'"') | eq_bytes(x, b'<')
-    })
+    find_word(b, |x| value_end_bytes(x, sep))
+}
+
+/// High bit set in each byte of `x` that ends an unquoted parameter value
+/// (see [`find_value_end`]): exact for the lowest such byte.
+#[inline(always)]
+pub(crate) fn value_end_bytes(x: u64, sep: u8) -> u64 {
+    // Bytes below 0x21: x - 0x21 borrows into the high bit.
+    let low = x.wrapping_sub(LO * 0x21) & !x & HI;
+    low | eq_bytes(x, sep) | eq_bytes(x, b'"') | eq_bytes(x, b'<')
 }
 
 /// Index of the first `c` in `b` (memchr's SSE2 searcher called directly
