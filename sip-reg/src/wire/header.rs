@@ -803,56 +803,43 @@ fn usual_scheme(s: &str) -> Option<(&str, usize)> {
     Some((s.get(..6)?, 7))
 }
 
-/// High bit set in each byte of `x` that is an ASCII letter, exact up to
-/// the first byte that is not: below a byte without the high bit nothing
-/// carries, and a byte with it is marked off.
+/// The name of the auth-param starting at `i`, when it may run up to an
+/// `=` right after it: a word that is its [`name_key`] when the name is one
+/// of the keys [`Credentials`] and [`Challenge`] keep (all letters, so it
+/// does run up to the `=`), the index of the `=`, and whether the name was
+/// checked to run up to it whatever the word. Names of at most 8 bytes and
+/// `algorithm` are read from one word; others as [`scan_usual`] reads a
+/// name.
 #[inline(always)]
-fn letters(x: u64) -> u64 {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let y = x | (LO * 0x20);
-    y.wrapping_add(LO * 0x1f) & !y.wrapping_add(LO * 0x05) & !x & HI
-}
-
-/// The name of the auth-param starting at `i`, when it runs up to an `=`
-/// right after it: its [`name_key`] and the index of the `=`. Names of at
-/// most 8 letters and `algorithm` are read from one word; others as
-/// [`scan_usual`] reads a name.
-#[inline(always)]
-fn digest_name(s: &str, i: usize) -> Option<(u64, usize)> {
+fn digest_name(s: &str, i: usize) -> Option<(u64, usize, bool)> {
     const FOLD: u64 = 0x2020_2020_2020_2020;
-    const HI: u64 = 0x8080_8080_8080_8080;
     let b = s.as_bytes();
     if let Some(w) = b.get(i..).and_then(|r| r.first_chunk::<8>()) {
         let w = u64::from_le_bytes(*w);
         let eq = eq_bytes(w, b'=');
         if eq != 0 {
-            // The lowest `=` is exact; the bytes below it must be letters.
+            // The lowest `=` is exact.
             let n = eq.trailing_zeros() / 8;
             let below = (1u64 << (8 * n)) - 1;
-            if n > 0 && letters(w) & below == HI & below {
-                return Some(((w & below) | (FOLD & below), i + n as usize));
+            return Some(((w | FOLD) & below, i + n as usize, false));
+        }
+        match b.get(i + 8) {
+            Some(b'=') => return Some((w | FOLD, i + 8, false)),
+            Some(&m)
+                if m | 0x20 == b'm'
+                    && w | FOLD == key(b"algorith")
+                    && b.get(i + 9) == Some(&b'=') =>
+            {
+                return Some((ALGORITHM, i + 9, true));
             }
-        } else if letters(w) == HI {
-            match b.get(i + 8) {
-                Some(b'=') => return Some((w | FOLD, i + 8)),
-                Some(&m) if m | 0x20 == b'm' && b.get(i + 9) == Some(&b'=') => {
-                    let name = if w | FOLD == key(b"algorith") {
-                        ALGORITHM
-                    } else {
-                        0
-                    };
-                    return Some((name, i + 9));
-                }
-                _ => {}
-            }
+            _ => {}
         }
     }
     let e = i + find_name_end(b.get(i..)?, b',');
     if e == i || b.get(e) != Some(&b'=') {
         return None;
     }
-    Some((name_key(s.get(i..e)?), e))
+    Some((name_key(s.get(i..e)?), e, true))
 }
 
 /// [`closing_quote`] with its first words searched here: the index of the
@@ -894,8 +881,9 @@ fn token_end(b: &[u8], k: usize) -> usize {
 /// Reads the auth-params of `s` from `i` on when each is `name=value` of the
 /// usual spelling (no blank around the `=`; the value a quoted string or a
 /// run without blanks, quotes, `<` or `,`; then the end or `,` and at most
-/// one SP), calling `take` with each name's [`name_key`] and value in order,
-/// as [`scan_usual`] visits them; stops at the first error `take` returns.
+/// one SP), calling `take` with each name's [`name_key`] (or, for a name
+/// `take` does not keep, another word) and value in order, as
+/// [`scan_usual`] visits them; stops at the first error `take` returns.
 ///
 /// # Errors
 /// [`Unusual`] at a piece of another spelling (the ones before it were
@@ -904,11 +892,11 @@ fn token_end(b: &[u8], k: usize) -> usize {
 fn scan_digest<'a>(
     s: &'a str,
     mut i: usize,
-    mut take: impl FnMut(u64, &'a str) -> Result<(), DecodeError>,
+    mut take: impl FnMut(u64, &'a str) -> Result<bool, DecodeError>,
 ) -> Result<Result<(), DecodeError>, Unusual> {
     let b = s.as_bytes();
     while i < b.len() {
-        let (key, eq) = digest_name(s, i).ok_or(Unusual)?;
+        let (key, eq, checked) = digest_name(s, i).ok_or(Unusual)?;
         let k = eq + 1;
         let (value, after) = if b.get(k) == Some(&b'"') {
             let q = quote_end(b, k + 1).ok_or(Unusual)?;
@@ -917,6 +905,7 @@ fn scan_digest<'a>(
             let e = token_end(b, k);
             (s.get(k..e).ok_or(Unusual)?, e)
         };
+        let start = i;
         match b.get(after) {
             None => i = after,
             Some(b',') => {
@@ -927,8 +916,16 @@ fn scan_digest<'a>(
             }
             Some(_) => return Err(Unusual),
         }
-        if let Err(e) = take(key, value) {
-            return Ok(Err(e));
+        match take(key, value) {
+            Err(e) => return Ok(Err(e)),
+            // Another name: it must run up to the `=` as well.
+            Ok(false) if !checked => {
+                let rest = b.get(start..).ok_or(Unusual)?;
+                if eq == start || start + find_name_end(rest, b',') != eq {
+                    return Err(Unusual);
+                }
+            }
+            Ok(_) => {}
         }
     }
     Ok(Ok(()))
@@ -971,10 +968,7 @@ impl<'a> Challenge<'a> {
                 scheme,
                 ..Challenge::default()
             };
-            let read = scan_digest(s, start, |k, v| {
-                c.set_key(k, v);
-                Ok(())
-            });
+            let read = scan_digest(s, start, |k, v| Ok(c.set_key(k, v)));
             if read.is_ok() {
                 return Ok(c);
             }
@@ -1012,9 +1006,10 @@ impl<'a> Challenge<'a> {
         self.set_key(name_key(n), v);
     }
 
-    /// [`Challenge::set`] of a name read as [`name_key`].
+    /// [`Challenge::set`] of a name read as [`name_key`]; whether it is one
+    /// of the names kept.
     #[inline(always)]
-    fn set_key(&mut self, name: u64, v: &'a str) {
+    fn set_key(&mut self, name: u64, v: &'a str) -> bool {
         const REALM: u64 = key(b"realm");
         const NONCE: u64 = key(b"nonce");
         const STALE: u64 = key(b"stale");
@@ -1029,8 +1024,9 @@ impl<'a> Challenge<'a> {
             DOMAIN => self.domain = Some(v),
             ALGORITHM => self.algorithm = Some(v),
             QOP => self.qop = Some(v),
-            _ => {}
+            _ => return false,
         }
+        true
     }
 
     /// Whether the scheme is `Digest`.
@@ -1127,12 +1123,13 @@ impl<'a> Credentials<'a> {
     /// Takes one auth-param (the last of a name wins).
     #[inline(always)]
     fn set(&mut self, n: &str, v: &'a str) -> Result<(), DecodeError> {
-        self.set_key(name_key(n), v)
+        self.set_key(name_key(n), v).map(|_| ())
     }
 
-    /// [`Credentials::set`] of a name read as [`name_key`].
+    /// [`Credentials::set`] of a name read as [`name_key`]; whether it is
+    /// one of the names kept.
     #[inline(always)]
-    fn set_key(&mut self, name: u64, v: &'a str) -> Result<(), DecodeError> {
+    fn set_key(&mut self, name: u64, v: &'a str) -> Result<bool, DecodeError> {
         const USERNAME: u64 = key(b"username");
         const RESPONSE: u64 = key(b"response");
         const REALM: u64 = key(b"realm");
@@ -1153,9 +1150,9 @@ impl<'a> Credentials<'a> {
             OPAQUE => self.opaque = Some(v),
             QOP => self.qop = Some(v),
             NC => self.nc = Some(parse_nc(v).ok_or(DecodeError::bad("nc"))?),
-            _ => {}
+            _ => return Ok(false),
         }
-        Ok(())
+        Ok(true)
     }
 }
 
@@ -1341,13 +1338,13 @@ mod tests {
             assert_eq!(Challenge::parse(&s), Challenge::parse_general(&s), "{s:?}");
             errors += usize::from(got.is_err());
             if let Some((_, start)) = usual_scheme(&s) {
-                usual += usize::from(scan_digest(&s, start, |_, _| Ok(())).is_ok());
+                usual += usize::from(scan_digest(&s, start, |_, _| Ok(false)).is_ok());
             }
         }
         assert!(usual > 10_000, "{usual}");
         assert!(errors > 1_000, "{errors}");
         let sample = r#"Digest username="1001", realm="ccmsipline", nonce="K3OaPGE6jQBcTn4pLy7RfN2vU8wAhXsd", uri="sip:10.10.10.11", response="5f1e0c0e3b6c0b9f2fdc4f3f1a8d2e77", algorithm=MD5, cnonce="4e7f1b2c", qop=auth, nc=00000001"#;
-        assert!(scan_digest(sample, 7, |_, _| Ok(())).is_ok());
+        assert!(scan_digest(sample, 7, |_, _| Ok(false)).is_ok());
         let c = Credentials::parse(sample).unwrap();
         assert_eq!(c, Credentials::parse_general(sample).unwrap());
         assert_eq!(
