@@ -1,8 +1,8 @@
 //! Typed, borrowed views of the header values registration needs.
 
 use super::text::{
-    find_byte, find_value_end, find_ws, is_token, lookup, params, scan_usual, trim, unquote,
-    SplitByte,
+    closing_quote, eq_bytes, find_byte, find_name_end, find_value_end, find_ws, is_token, lookup,
+    params, scan_usual, trim, unquote, value_end_bytes, SplitByte, Unusual,
 };
 use super::{parse_u32, Method};
 use crate::error::DecodeError;
@@ -788,6 +788,149 @@ fn scheme_and_params(s: &str) -> Result<(&str, &str), DecodeError> {
     Ok((scheme, rest))
 }
 
+/// The scheme of the usual spelling, `Digest` then one SP, with nothing to
+/// trim at the end, and where its parameters start: what
+/// [`scheme_and_params`] returns then (its parameters are the SP and the
+/// rest); `None` for anything else.
+#[inline(always)]
+fn usual_scheme(s: &str) -> Option<(&str, usize)> {
+    const DIGEST: u64 = u64::from_le_bytes(*b"Digest \0");
+    let b = s.as_bytes();
+    let head = u64::from_le_bytes(*b.first_chunk::<8>()?);
+    if head & 0x00ff_ffff_ffff_ffff != DIGEST || b.last().is_some_and(|&c| is_ws_byte(c)) {
+        return None;
+    }
+    Some((s.get(..6)?, 7))
+}
+
+/// The name of the auth-param starting at `i`, when it may run up to an
+/// `=` right after it: a word that is its [`name_key`] when the name is one
+/// of the keys [`Credentials`] and [`Challenge`] keep (all letters, so it
+/// does run up to the `=`), the index of the `=`, and whether the name was
+/// checked to run up to it whatever the word. Names of at most 8 bytes and
+/// `algorithm` are read from one word; others as [`scan_usual`] reads a
+/// name.
+#[inline(always)]
+fn digest_name(s: &str, i: usize) -> Option<(u64, usize, bool)> {
+    const FOLD: u64 = 0x2020_2020_2020_2020;
+    let b = s.as_bytes();
+    if let Some(w) = b.get(i..).and_then(|r| r.first_chunk::<8>()) {
+        let w = u64::from_le_bytes(*w);
+        let eq = eq_bytes(w, b'=');
+        if eq != 0 {
+            // The lowest `=` is exact.
+            let n = eq.trailing_zeros() / 8;
+            let below = (1u64 << (8 * n)) - 1;
+            return Some(((w | FOLD) & below, i + n as usize, false));
+        }
+        match b.get(i + 8) {
+            Some(b'=') => return Some((w | FOLD, i + 8, false)),
+            Some(&m)
+                if m | 0x20 == b'm'
+                    && w | FOLD == key(b"algorith")
+                    && b.get(i + 9) == Some(&b'=') =>
+            {
+                return Some((ALGORITHM, i + 9, true));
+            }
+            _ => {}
+        }
+    }
+    let e = i + find_name_end(b.get(i..)?, b',');
+    if e == i || b.get(e) != Some(&b'=') {
+        return None;
+    }
+    Some((name_key(s.get(i..e)?), e, true))
+}
+
+/// [`closing_quote`] with its first words searched here: the index of the
+/// `"` that closes a quoted string whose content starts at `q`.
+#[inline(always)]
+fn quote_end(b: &[u8], mut q: usize) -> Option<usize> {
+    while let Some(w) = b.get(q..).and_then(|r| r.first_chunk::<8>()) {
+        let w = u64::from_le_bytes(*w);
+        let hits = eq_bytes(w, b'"') | eq_bytes(w, b'\\');
+        if hits != 0 {
+            let at = q + (hits.trailing_zeros() / 8) as usize;
+            if b.get(at) == Some(&b'"') {
+                return Some(at);
+            }
+            // An escape: the rest as `closing_quote` reads it.
+            return closing_quote(b, at);
+        }
+        q += 8;
+    }
+    closing_quote(b, q)
+}
+
+/// `k` plus [`find_value_end`] of `b` from `k` (with `,`), its first word
+/// searched here.
+#[inline(always)]
+fn token_end(b: &[u8], k: usize) -> usize {
+    if let Some(w) = b.get(k..).and_then(|r| r.first_chunk::<8>()) {
+        let hits = value_end_bytes(u64::from_le_bytes(*w), b',');
+        if hits != 0 {
+            return k + (hits.trailing_zeros() / 8) as usize;
+        }
+        if b.len() == k + 8 {
+            return b.len();
+        }
+    }
+    k + find_value_end(b.get(k..).unwrap_or_default(), b',')
+}
+
+/// Reads the auth-params of `s` from `i` on when each is `name=value` of the
+/// usual spelling (no blank around the `=`; the value a quoted string or a
+/// run without blanks, quotes, `<` or `,`; then the end or `,` and at most
+/// one SP), calling `take` with each name's [`name_key`] (or, for a name
+/// `take` does not keep, another word) and value in order, as
+/// [`scan_usual`] visits them; stops at the first error `take` returns.
+///
+/// # Errors
+/// [`Unusual`] at a piece of another spelling (the ones before it were
+/// taken): then read the whole list again in the general way.
+#[inline(always)]
+fn scan_digest<'a>(
+    s: &'a str,
+    mut i: usize,
+    mut take: impl FnMut(u64, &'a str) -> Result<bool, DecodeError>,
+) -> Result<Result<(), DecodeError>, Unusual> {
+    let b = s.as_bytes();
+    while i < b.len() {
+        let (key, eq, checked) = digest_name(s, i).ok_or(Unusual)?;
+        let k = eq + 1;
+        let (value, after) = if b.get(k) == Some(&b'"') {
+            let q = quote_end(b, k + 1).ok_or(Unusual)?;
+            (s.get(k + 1..q).ok_or(Unusual)?, q + 1)
+        } else {
+            let e = token_end(b, k);
+            (s.get(k..e).ok_or(Unusual)?, e)
+        };
+        let start = i;
+        match b.get(after) {
+            None => i = after,
+            Some(b',') => {
+                i = after + 1;
+                if b.get(i) == Some(&b' ') {
+                    i += 1;
+                }
+            }
+            Some(_) => return Err(Unusual),
+        }
+        match take(key, value) {
+            Err(e) => return Ok(Err(e)),
+            // Another name: it must run up to the `=` as well.
+            Ok(false) if !checked => {
+                let rest = b.get(start..).ok_or(Unusual)?;
+                if eq == start || start + find_name_end(rest, b',') != eq {
+                    return Err(Unusual);
+                }
+            }
+            Ok(_) => {}
+        }
+    }
+    Ok(Ok(()))
+}
+
 fn auth_params(rest: &str) -> impl Iterator<Item = (&str, &str)> {
     params(rest, b',').filter_map(|(n, v)| Some((n, v?)))
 }
@@ -820,6 +963,21 @@ impl<'a> Challenge<'a> {
     /// # Errors
     /// [`DecodeError::Inconsistent`] when there is no scheme.
     pub fn parse(s: &'a str) -> Result<Self, DecodeError> {
+        if let Some((scheme, start)) = usual_scheme(s) {
+            let mut c = Challenge {
+                scheme,
+                ..Challenge::default()
+            };
+            let read = scan_digest(s, start, |k, v| Ok(c.set_key(k, v)));
+            if read.is_ok() {
+                return Ok(c);
+            }
+        }
+        Self::parse_general(s)
+    }
+
+    /// [`Challenge::parse`] of any spelling.
+    fn parse_general(s: &'a str) -> Result<Self, DecodeError> {
         let (scheme, rest) = scheme_and_params(s)?;
         let mut c = Challenge {
             scheme,
@@ -845,13 +1003,20 @@ impl<'a> Challenge<'a> {
     /// Takes one auth-param (the last of a name wins).
     #[inline]
     fn set(&mut self, n: &str, v: &'a str) {
+        self.set_key(name_key(n), v);
+    }
+
+    /// [`Challenge::set`] of a name read as [`name_key`]; whether it is one
+    /// of the names kept.
+    #[inline(always)]
+    fn set_key(&mut self, name: u64, v: &'a str) -> bool {
         const REALM: u64 = key(b"realm");
         const NONCE: u64 = key(b"nonce");
         const STALE: u64 = key(b"stale");
         const OPAQUE: u64 = key(b"opaque");
         const DOMAIN: u64 = key(b"domain");
         const QOP: u64 = key(b"qop");
-        match name_key(n) {
+        match name {
             REALM => self.realm = Some(v),
             NONCE => self.nonce = Some(v),
             STALE => self.stale = v.eq_ignore_ascii_case("true"),
@@ -859,8 +1024,9 @@ impl<'a> Challenge<'a> {
             DOMAIN => self.domain = Some(v),
             ALGORITHM => self.algorithm = Some(v),
             QOP => self.qop = Some(v),
-            _ => {}
+            _ => return false,
         }
+        true
     }
 
     /// Whether the scheme is `Digest`.
@@ -912,6 +1078,20 @@ impl<'a> Credentials<'a> {
     /// [`DecodeError::Inconsistent`] for a missing scheme or an `nc` that is
     /// not 8 hex digits.
     pub fn parse(s: &'a str) -> Result<Self, DecodeError> {
+        if let Some((scheme, start)) = usual_scheme(s) {
+            let mut c = Credentials {
+                scheme,
+                ..Credentials::default()
+            };
+            if let Ok(read) = scan_digest(s, start, |k, v| c.set_key(k, v)) {
+                return read.map(|()| c);
+            }
+        }
+        Self::parse_general(s)
+    }
+
+    /// [`Credentials::parse`] of any spelling.
+    fn parse_general(s: &'a str) -> Result<Self, DecodeError> {
         let (scheme, rest) = scheme_and_params(s)?;
         let mut c = Credentials {
             scheme,
@@ -943,6 +1123,13 @@ impl<'a> Credentials<'a> {
     /// Takes one auth-param (the last of a name wins).
     #[inline(always)]
     fn set(&mut self, n: &str, v: &'a str) -> Result<(), DecodeError> {
+        self.set_key(name_key(n), v).map(|_| ())
+    }
+
+    /// [`Credentials::set`] of a name read as [`name_key`]; whether it is
+    /// one of the names kept.
+    #[inline(always)]
+    fn set_key(&mut self, name: u64, v: &'a str) -> Result<bool, DecodeError> {
         const USERNAME: u64 = key(b"username");
         const RESPONSE: u64 = key(b"response");
         const REALM: u64 = key(b"realm");
@@ -952,7 +1139,7 @@ impl<'a> Credentials<'a> {
         const OPAQUE: u64 = key(b"opaque");
         const QOP: u64 = key(b"qop");
         const NC: u64 = key(b"nc");
-        match name_key(n) {
+        match name {
             USERNAME => self.username = Some(v),
             RESPONSE => self.response = Some(v),
             REALM => self.realm = Some(v),
@@ -963,9 +1150,9 @@ impl<'a> Credentials<'a> {
             OPAQUE => self.opaque = Some(v),
             QOP => self.qop = Some(v),
             NC => self.nc = Some(parse_nc(v).ok_or(DecodeError::bad("nc"))?),
-            _ => {}
+            _ => return Ok(false),
         }
-        Ok(())
+        Ok(true)
     }
 }
 
@@ -1048,6 +1235,122 @@ mod tests {
             }
         }
         assert!(hits > 5_000, "{hits}");
+    }
+
+    /// A random auth header: mostly the usual spelling, with odd names,
+    /// blanks, quotes, escapes, separators and bytes mixed in.
+    fn random_auth(rng: &mut dialtone_core::Rng) -> std::string::String {
+        // Half of the headers draw only from the first, usual entries.
+        let clean = rng.range_u64(0, 2) == 0;
+        let mut pick = |from: &[&'static str], usual: usize| {
+            let n = if clean { usual } else { from.len() };
+            from[rng.range_u64(0, n as u64) as usize]
+        };
+        let mut s = std::string::String::from(pick(
+            &[
+                "Digest ", "digest ", "Digest", "Digest  ", " Digest ", "Basic ",
+            ],
+            1,
+        ));
+        let mut parts = std::vec::Vec::new();
+        for _ in 0..8 {
+            let name = pick(
+                &[
+                    "username",
+                    "realm",
+                    "nonce",
+                    "uri",
+                    "response",
+                    "algorithm",
+                    "cnonce",
+                    "qop",
+                    "nc",
+                    "opaque",
+                    "stale",
+                    "domain",
+                    "ALGORITHM",
+                    "Realm",
+                    "NC",
+                    "algorithmx",
+                    "algorithn",
+                    "usernames",
+                    "x",
+                    "",
+                    "a b",
+                    "r\u{e9}alm",
+                    "q<p",
+                    "\"n\"",
+                    "nc\t",
+                    "realm,",
+                ],
+                19,
+            );
+            let eq = pick(&["=", " =", "= ", ""], 1);
+            let kind = pick(&["q", "t", "n", "r"], 3);
+            let close = pick(&["\"", ""], 1);
+            let sep = pick(&[", ", ",", ",  ", " ,", ";", "", ",\t", ", ,"], 2);
+            parts.push((name, eq, kind, close, sep));
+        }
+        let count = rng.range_u64(0, 9) as usize;
+        for &(name, eq, kind, close, sep) in &parts[..count] {
+            s += name;
+            s += eq;
+            match kind {
+                "q" => {
+                    s.push('"');
+                    let alphabet: &[u8] = if clean { b"ab,= " } else { b"ab,= \\\"<" };
+                    let body = super::super::text::tests::random_bytes(rng, alphabet, 8);
+                    s += &std::string::String::from_utf8_lossy(&body);
+                    s += close;
+                }
+                "t" => {
+                    let i = rng.range_u64(0, if clean { 6 } else { 7 }) as usize;
+                    s += ["MD5", "auth", "auth-int", "true", "FALSE", "", "<a>"][i];
+                }
+                "n" => {
+                    let i = rng.range_u64(0, 5) as usize;
+                    s += ["00000001", "0000000a", "0000000G", "1", "000000001"][i];
+                }
+                _ => {
+                    let body = super::super::text::tests::random_bytes(rng, b"ab,= \t\"<;", 6);
+                    s += &std::string::String::from_utf8_lossy(&body);
+                }
+            }
+            s += sep;
+        }
+        if rng.range_u64(0, 8) == 0 {
+            let i = rng.range_u64(0, 3) as usize;
+            s += [" ", "\r\n", ","][i];
+        }
+        s
+    }
+
+    #[test]
+    fn digest_reading_matches_the_general_reading() {
+        use super::{scan_digest, usual_scheme, Challenge, Credentials};
+        let mut rng = dialtone_core::Rng::new(23);
+        let mut usual = 0;
+        let mut errors = 0;
+        for _ in 0..100_000 {
+            let s = random_auth(&mut rng);
+            let got = Credentials::parse(&s);
+            assert_eq!(got, Credentials::parse_general(&s), "{s:?}");
+            assert_eq!(Challenge::parse(&s), Challenge::parse_general(&s), "{s:?}");
+            errors += usize::from(got.is_err());
+            if let Some((_, start)) = usual_scheme(&s) {
+                usual += usize::from(scan_digest(&s, start, |_, _| Ok(false)).is_ok());
+            }
+        }
+        assert!(usual > 10_000, "{usual}");
+        assert!(errors > 1_000, "{errors}");
+        let sample = r#"Digest username="1001", realm="ccmsipline", nonce="K3OaPGE6jQBcTn4pLy7RfN2vU8wAhXsd", uri="sip:10.10.10.11", response="5f1e0c0e3b6c0b9f2fdc4f3f1a8d2e77", algorithm=MD5, cnonce="4e7f1b2c", qop=auth, nc=00000001"#;
+        assert!(scan_digest(sample, 7, |_, _| Ok(false)).is_ok());
+        let c = Credentials::parse(sample).unwrap();
+        assert_eq!(c, Credentials::parse_general(sample).unwrap());
+        assert_eq!(
+            (c.algorithm, c.nc, c.qop),
+            (Some("MD5"), Some(1), Some("auth"))
+        );
     }
 
     #[test]

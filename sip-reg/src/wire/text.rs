@@ -231,6 +231,13 @@ pub(crate) fn find_value_end(b: &[u8], sep: u8) -> usize {
     find_word(b, ValueEnd(sep))
 }
 
+/// High bit set in each byte of `x` that ends an unquoted parameter value
+/// (see [`find_value_end`]): exact for the lowest such byte.
+#[inline(always)]
+pub(crate) fn value_end_bytes(x: u64, sep: u8) -> u64 {
+    ValueEnd(sep).word_hits(x)
+}
+
 /// The bytes [`find_value_end`] stops at.
 #[derive(Clone, Copy)]
 struct ValueEnd(u8);
@@ -608,7 +615,7 @@ fn skip_piece(b: &[u8], mut i: usize, sep: u8) -> Option<usize> {
 /// Index of the first byte that ends a parameter name in [`scan_usual`]:
 /// `=`, `sep`, a control byte or SP, `"` or `<`.
 #[inline]
-fn find_name_end(b: &[u8], sep: u8) -> usize {
+pub(crate) fn find_name_end(b: &[u8], sep: u8) -> usize {
     find_word(b, NameEnd(sep))
 }
 
@@ -632,7 +639,7 @@ impl ByteSet for NameEnd {
 /// Index of the closing `"` of a quoted string whose content starts at
 /// `q` (a `\\` escapes the byte after it), eight bytes at a time.
 #[inline]
-fn closing_quote(b: &[u8], mut q: usize) -> Option<usize> {
+pub(crate) fn closing_quote(b: &[u8], mut q: usize) -> Option<usize> {
     loop {
         q += find_quote_end(b.get(q..)?);
         match b.get(q)? {
@@ -718,11 +725,11 @@ pub(crate) fn unquote(s: &str) -> &str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     /// Up to `max_len - 1` bytes drawn from `alphabet`.
-    fn random_bytes(
+    pub(crate) fn random_bytes(
         rng: &mut dialtone_core::Rng,
         alphabet: &[u8],
         max_len: u64,
