@@ -240,7 +240,9 @@ pub(crate) fn type_single<'a, T: Typing<'a>>(code: u8, d: &'a [u8], to: &mut T) 
     }
     macro_rules! list {
         ($m:ident) => {
-            if !d.is_empty() && d.len() % 4 == 0 {
+            // A non-zero multiple of 4 in one test: below 4 the subtraction
+            // wraps to the top bit (no slice is 2^63 bytes long).
+            if d.len().wrapping_sub(4) & (3 | 1 << 63) == 0 {
                 to.$m(Ipv4List::new(v()))
             } else {
                 bad!()
