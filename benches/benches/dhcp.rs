@@ -14,6 +14,11 @@
 //!   as smoltcp checks), then `PacketWalk::typed()`: one pass over the
 //!   options typing each instance as it meets it (framing checked on the
 //!   way, a framing error would be an item), read as in dialtone (typed).
+//! - dialtone (walk, visitor): `PacketWalk::new_checked`, then
+//!   `PacketWalk::visit`: the same walk, each option handed to the method of
+//!   a visitor (`ReadAll`) for its type, which reads it as `read_typed!`
+//!   does (`option`, the catch-all, counts the rest as 1): one dispatch on
+//!   the code, no `DhcpOption` built, no second `match`.
 //! - dialtone (accessors): the same check as dialtone (typed), then
 //!   `Packet::merged()` (code + value) and the typed accessor the code calls
 //!   for (`ipv4_list`, `ipv4`, `u32`, `u16`, `trim_trailing_nuls`, `len`),

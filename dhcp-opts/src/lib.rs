@@ -29,9 +29,9 @@
 //! [`PacketWalk::typed`], an iterator of [`DhcpOption`]s, and
 //! [`PacketWalk::visit`], which calls one method of an [`OptionVisitor`]
 //! per option with its typed value. The visitor is the cheapest way to read
-//! a whole message, at or under the cost of an untyped option walk
-//! (`benches/README.md` has the figures); the iterator is for stopping
-//! early or keeping the items.
+//! a whole message, about the cost of smoltcp's untyped option walk and
+//! under that of typing its options by hand (`benches/README.md` has the
+//! figures); the iterator is for stopping early or keeping the items.
 //!
 //! ```
 //! use dialtone_dhcp_opts::{MessageType, OptionVisitor, PacketWalk};
