@@ -14,6 +14,11 @@
 //!   as smoltcp checks), then `PacketWalk::typed()`: one pass over the
 //!   options typing each instance as it meets it (framing checked on the
 //!   way, a framing error would be an item), read as in dialtone (typed).
+//! - dialtone (walk, visitor): `PacketWalk::new_checked`, then
+//!   `PacketWalk::visit`: the same walk, each option handed to the method of
+//!   a visitor (`ReadAll`) for its type, which reads it as `read_typed!`
+//!   does (`option`, the catch-all, counts the rest as 1): one dispatch on
+//!   the code, no `DhcpOption` built, no second `match`.
 //! - dialtone (accessors): the same check as dialtone (typed), then
 //!   `Packet::merged()` (code + value) and the typed accessor the code calls
 //!   for (`ipv4_list`, `ipv4`, `u32`, `u16`, `trim_trailing_nuls`, `len`),
@@ -36,7 +41,10 @@
 #![allow(missing_docs)] // criterion_group!/criterion_main! generate undocumented items
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use dhcproto::Decodable;
-use dialtone_dhcp_opts::{DhcpOption, MessageRepr, OptionRef, Packet, PacketWalk};
+use dialtone_dhcp_opts::wire::Ipv4List;
+use dialtone_dhcp_opts::{
+    DhcpOption, MessageRepr, MessageType, OptionRef, OptionValue, OptionVisitor, Packet, PacketWalk,
+};
 use std::net::Ipv4Addr;
 
 const ACK: &[u8] = include_bytes!(concat!(
@@ -100,6 +108,96 @@ fn ours_walk(bytes: &[u8]) -> usize {
         n += read_typed!(o);
     }
     n + w.xid() as usize
+}
+
+/// What `read_typed!` reads, through a visitor: one method per typed
+/// option, `option` for the rest. `inline(always)`, as `read_typed!` is a
+/// macro: the methods then become the arms of the walk's own dispatch.
+struct ReadAll {
+    n: usize,
+}
+
+impl<'a> OptionVisitor<'a> for ReadAll {
+    #[inline(always)]
+    fn option(&mut self, _: DhcpOption<'a>) {
+        self.n += 1;
+    }
+    #[inline(always)]
+    fn routers(&mut self, l: Ipv4List<'a>) {
+        self.n += l.iter().map(|a| a.octets()[3] as usize).sum::<usize>();
+    }
+    #[inline(always)]
+    fn dns_servers(&mut self, l: Ipv4List<'a>) {
+        self.n += l.iter().map(|a| a.octets()[3] as usize).sum::<usize>();
+    }
+    #[inline(always)]
+    fn tftp_servers(&mut self, l: Ipv4List<'a>) {
+        self.n += l.iter().map(|a| a.octets()[3] as usize).sum::<usize>();
+    }
+    #[inline(always)]
+    fn message_type(&mut self, _: MessageType) {
+        self.n += 1;
+    }
+    #[inline(always)]
+    fn server_id(&mut self, a: Ipv4Addr) {
+        self.n += a.octets()[0] as usize;
+    }
+    #[inline(always)]
+    fn subnet_mask(&mut self, a: Ipv4Addr) {
+        self.n += a.octets()[0] as usize;
+    }
+    #[inline(always)]
+    fn lease_time(&mut self, v: u32) {
+        self.n += v as usize;
+    }
+    #[inline(always)]
+    fn renewal_time(&mut self, v: u32) {
+        self.n += v as usize;
+    }
+    #[inline(always)]
+    fn rebinding_time(&mut self, v: u32) {
+        self.n += v as usize;
+    }
+    #[inline(always)]
+    fn max_message_size(&mut self, v: u16) {
+        self.n += v as usize;
+    }
+    #[inline(always)]
+    fn domain_name(&mut self, v: OptionValue<'a>) {
+        self.n += v.len();
+    }
+    #[inline(always)]
+    fn tftp_server_name(&mut self, v: OptionValue<'a>) {
+        self.n += v.len();
+    }
+    #[inline(always)]
+    fn host_name(&mut self, v: OptionValue<'a>) {
+        self.n += v.len();
+    }
+    #[inline(always)]
+    fn vendor_class(&mut self, v: OptionValue<'a>) {
+        self.n += v.len();
+    }
+    #[inline(always)]
+    fn client_id(&mut self, v: OptionValue<'a>) {
+        self.n += v.len();
+    }
+    #[inline(always)]
+    fn parameter_request_list(&mut self, v: OptionValue<'a>) {
+        self.n += v.len();
+    }
+}
+
+/// Ours, one pass through a visitor: the walk of `ours_walk`, each option's
+/// method called with its typed value (no `DhcpOption`, no second `match`).
+#[inline(never)]
+fn ours_visit(bytes: &[u8]) -> usize {
+    let w = PacketWalk::new_checked(bytes).unwrap();
+    let mut r = ReadAll { n: 0 };
+    if w.visit(&mut r).is_err() {
+        panic!("the samples are well-formed")
+    }
+    r.n + w.xid() as usize
 }
 
 /// Ours: view, then every option's typed value through the accessor its code
@@ -227,6 +325,9 @@ fn decode(c: &mut Criterion) {
         g.bench_function("dialtone (typed)", |b| b.iter(|| ours(black_box(bytes))));
         g.bench_function("dialtone (walk, typed)", |b| {
             b.iter(|| ours_walk(black_box(bytes)))
+        });
+        g.bench_function("dialtone (walk, visitor)", |b| {
+            b.iter(|| ours_visit(black_box(bytes)))
         });
         g.bench_function("dialtone (accessors)", |b| {
             b.iter(|| ours_accessors(black_box(bytes)))

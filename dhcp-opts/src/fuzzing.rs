@@ -12,8 +12,10 @@ use arbitrary::Unstructured;
 use dialtone_core::Instant;
 
 use crate::client::{Client, Config, Event, State};
-use crate::wire::{Encapsulated, Options, PacketWalk};
-use crate::{DhcpOption, MessageRepr, MessageType, Op, OptionRef, Packet};
+use crate::wire::{Encapsulated, Ipv4List, OptionVisitor, Options, Overload, PacketWalk};
+use crate::{
+    DecodeError, DhcpOption, MessageRepr, MessageType, Op, OptionRef, OptionValue, Packet,
+};
 
 /// `dhcp_decode`: decode, read every accessor and typed option, re-encode
 /// the option instances and check the decoded options are unchanged.
@@ -129,10 +131,132 @@ pub fn decode(data: &[u8]) {
     assert!(p.merged().zip(q.merged()).all(|(x, y)| x == y));
 }
 
+/// Records every call of [`PacketWalk::visit`] as the [`DhcpOption`] its
+/// method stands for, each method written out (none left to its default).
+#[derive(Debug, Default)]
+pub struct EachMethod<'a>(pub Vec<DhcpOption<'a>>);
+
+impl<'a> OptionVisitor<'a> for EachMethod<'a> {
+    fn option(&mut self, o: DhcpOption<'a>) {
+        panic!("every method is overridden, yet {o:?} reached option()");
+    }
+    fn subnet_mask(&mut self, a: Ipv4Addr) {
+        self.0.push(DhcpOption::SubnetMask(a));
+    }
+    fn routers(&mut self, l: Ipv4List<'a>) {
+        self.0.push(DhcpOption::Routers(l));
+    }
+    fn dns_servers(&mut self, l: Ipv4List<'a>) {
+        self.0.push(DhcpOption::DnsServers(l));
+    }
+    fn host_name(&mut self, v: OptionValue<'a>) {
+        self.0.push(DhcpOption::HostName(v));
+    }
+    fn domain_name(&mut self, v: OptionValue<'a>) {
+        self.0.push(DhcpOption::DomainName(v));
+    }
+    fn ntp_servers(&mut self, l: Ipv4List<'a>) {
+        self.0.push(DhcpOption::NtpServers(l));
+    }
+    fn vendor_specific(&mut self, v: OptionValue<'a>) {
+        self.0.push(DhcpOption::VendorSpecific(v));
+    }
+    fn requested_ip(&mut self, a: Ipv4Addr) {
+        self.0.push(DhcpOption::RequestedIp(a));
+    }
+    fn lease_time(&mut self, t: u32) {
+        self.0.push(DhcpOption::LeaseTime(t));
+    }
+    fn overload(&mut self, o: Overload) {
+        self.0.push(DhcpOption::Overload(o));
+    }
+    fn message_type(&mut self, t: MessageType) {
+        self.0.push(DhcpOption::MessageType(t));
+    }
+    fn server_id(&mut self, a: Ipv4Addr) {
+        self.0.push(DhcpOption::ServerId(a));
+    }
+    fn parameter_request_list(&mut self, v: OptionValue<'a>) {
+        self.0.push(DhcpOption::ParameterRequestList(v));
+    }
+    fn max_message_size(&mut self, n: u16) {
+        self.0.push(DhcpOption::MaxMessageSize(n));
+    }
+    fn renewal_time(&mut self, t: u32) {
+        self.0.push(DhcpOption::RenewalTime(t));
+    }
+    fn rebinding_time(&mut self, t: u32) {
+        self.0.push(DhcpOption::RebindingTime(t));
+    }
+    fn vendor_class(&mut self, v: OptionValue<'a>) {
+        self.0.push(DhcpOption::VendorClass(v));
+    }
+    fn client_id(&mut self, v: OptionValue<'a>) {
+        self.0.push(DhcpOption::ClientId(v));
+    }
+    fn tftp_server_name(&mut self, v: OptionValue<'a>) {
+        self.0.push(DhcpOption::TftpServerName(v));
+    }
+    fn relay_agent_info(&mut self, v: OptionValue<'a>) {
+        self.0.push(DhcpOption::RelayAgentInfo(v));
+    }
+    fn tftp_servers(&mut self, l: Ipv4List<'a>) {
+        self.0.push(DhcpOption::TftpServers(l));
+    }
+    fn malformed(&mut self, code: u8, value: OptionValue<'a>) {
+        self.0.push(DhcpOption::Malformed { code, value });
+    }
+    fn other(&mut self, code: u8, value: OptionValue<'a>) {
+        self.0.push(DhcpOption::Other { code, value });
+    }
+}
+
+/// Records every call of [`PacketWalk::visit`] through the default methods,
+/// which all reach [`OptionVisitor::option`].
+#[derive(Debug, Default)]
+pub struct Defaults<'a>(pub Vec<DhcpOption<'a>>);
+
+impl<'a> OptionVisitor<'a> for Defaults<'a> {
+    fn option(&mut self, o: DhcpOption<'a>) {
+        self.0.push(o);
+    }
+}
+
+/// The items of [`PacketWalk::typed`] as [`PacketWalk::visit`] gives them:
+/// the options, then the error that ended the walk, if any.
+pub fn typed_items<'a>(w: &PacketWalk<'a>) -> (Vec<String>, Result<(), DecodeError>) {
+    let mut options = Vec::new();
+    for o in w.typed() {
+        match o {
+            Ok(o) => options.push(format!("{o:?}")),
+            Err(e) => return (options, Err(e)),
+        }
+    }
+    (options, Ok(()))
+}
+
+/// [`PacketWalk::visit`] calls, as [`typed_items`] gives `typed`'s items:
+/// the same options in the same order and the same end, through each
+/// method and through the defaults (and through `dyn OptionVisitor`).
+pub fn visit_agrees_with_typed(w: &PacketWalk<'_>) {
+    let (want, end) = typed_items(w);
+    let mut each = EachMethod::default();
+    assert_eq!(w.visit(&mut each), end, "visit ends as typed");
+    let got: Vec<String> = each.0.iter().map(|o| format!("{o:?}")).collect();
+    assert_eq!(got, want, "visit calls the method of each typed item");
+    let mut defaults = Defaults::default();
+    let dyn_visitor: &mut dyn OptionVisitor<'_> = &mut defaults;
+    assert_eq!(w.visit(dyn_visitor), end, "visit ends as typed");
+    let got: Vec<String> = defaults.0.iter().map(|o| format!("{o:?}")).collect();
+    assert_eq!(got, want, "the default methods hand each item to option()");
+}
+
 /// `dhcp_walk`: the one-pass [`PacketWalk`] against [`Packet`]: the same
 /// head checks, the same framing error at the same place, the same typed
 /// options in the same order when no code repeats, and `repeated` exactly
-/// when some code has several instances.
+/// when some code has several instances; [`PacketWalk::visit`] calls one
+/// method per item of [`PacketWalk::typed`], with the same values and the
+/// same error.
 pub fn walk(data: &[u8]) {
     let w = PacketWalk::new_checked(data);
     let p = Packet::new_checked(data);
@@ -143,6 +267,7 @@ pub fn walk(data: &[u8]) {
             return;
         }
     };
+    visit_agrees_with_typed(&w);
     let mut items = Vec::new();
     let mut it = w.typed();
     for o in it.by_ref() {

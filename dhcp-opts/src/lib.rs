@@ -25,8 +25,28 @@
 //! search: keep it to ask a message questions. [`PacketWalk`] checks only
 //! the head and the magic cookie and types each option instance as it walks
 //! them once, reporting a framing error where it meets it: use it to read
-//! every option once, in order, typed, for about the cost of an untyped
-//! option walk (`benches/README.md` has the figures).
+//! every option once, in order, typed. It reads them two ways:
+//! [`PacketWalk::typed`], an iterator of [`DhcpOption`]s, and
+//! [`PacketWalk::visit`], which calls one method of an [`OptionVisitor`]
+//! per option with its typed value. The visitor is the cheapest way to read
+//! a whole message, about the cost of smoltcp's untyped option walk and
+//! under that of typing its options by hand (`benches/README.md` has the
+//! figures); the iterator is for stopping early or keeping the items.
+//!
+//! ```
+//! use dialtone_dhcp_opts::{MessageType, OptionVisitor, PacketWalk};
+//! # let bytes: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/samples/dhcp-ack.bin"));
+//! #[derive(Default)]
+//! struct Times { lease: Option<u32>, renew: Option<u32> }
+//! impl OptionVisitor<'_> for Times {
+//!     fn lease_time(&mut self, secs: u32) { self.lease = Some(secs); }
+//!     fn renewal_time(&mut self, secs: u32) { self.renew = Some(secs); }
+//! }
+//! let mut t = Times::default();
+//! PacketWalk::new_checked(bytes)?.visit(&mut t)?;
+//! assert_eq!((t.lease, t.renew), (Some(86_400), Some(43_200)));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! The client is driven by the five verbs of every dialtone machine; see
 //! [`client::Client`] for a full drive loop.
@@ -69,6 +89,6 @@ pub use error::{DecodeError, EmitError, InputError};
 pub use lease::Lease;
 pub use tftp::{tftp_servers, TftpOverrides, TftpPolicy, TftpServer, TftpServerList, TftpSource};
 pub use wire::{
-    code, DhcpOption, Encapsulated, MessageRepr, MessageType, Op, OptionRef, OptionValue, Packet,
-    PacketWalk,
+    code, DhcpOption, Encapsulated, MessageRepr, MessageType, Op, OptionRef, OptionValue,
+    OptionVisitor, Packet, PacketWalk,
 };

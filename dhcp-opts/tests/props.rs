@@ -104,6 +104,41 @@ fn single_instance_decoding_matches_the_general_one() {
     }
 }
 
+/// One option per message, every code with values of every length up to
+/// 23 (random bytes, or zeros with a small first byte): `visit` calls the
+/// method of what `from_single` gives (the typing both share).
+#[test]
+fn visit_types_every_code_and_length_like_from_single() {
+    use dialtone_dhcp_opts::fuzzing::EachMethod;
+    use dialtone_dhcp_opts::wire::PacketWalk;
+    use dialtone_dhcp_opts::DhcpOption;
+    let mut rng = Rng::new(12);
+    let mut m = vec![0u8; 240];
+    m[236..240].copy_from_slice(&[99, 130, 83, 99]);
+    let mut buf = [0u8; 23];
+    for code in 1..=254u8 {
+        for len in 0..=buf.len() {
+            rng.fill_bytes(&mut buf);
+            if rng.next_u32() % 2 == 0 {
+                buf[..len].fill(0);
+                if len > 0 {
+                    buf[0] = (rng.next_u32() % 4) as u8;
+                }
+            }
+            m.truncate(240);
+            m.extend_from_slice(&[code, len as u8]);
+            m.extend_from_slice(&buf[..len]);
+            let w = PacketWalk::new_checked(&m[..]).unwrap();
+            let mut each = EachMethod::default();
+            w.visit(&mut each).unwrap();
+            let got: Vec<String> = each.0.iter().map(|o| format!("{o:?}")).collect();
+            let want = format!("{:?}", DhcpOption::from_single(code, &buf[..len]));
+            assert_eq!(got, [want], "{code} {len}");
+            fuzzing::visit_agrees_with_typed(&w);
+        }
+    }
+}
+
 #[test]
 fn walk_agrees_with_packet_on_mutated_and_random_messages() {
     let mut rng = Rng::new(0x3A1C);

@@ -212,3 +212,163 @@ fn split_options_come_as_instances_and_are_said_repeated() {
     assert!(!it.repeated());
     fuzzing::walk(&m);
 }
+
+#[test]
+fn visit_calls_the_method_of_each_typed_item_on_the_samples() {
+    use dialtone_dhcp_opts::fuzzing::{Defaults, EachMethod};
+    use dialtone_dhcp_opts::wire::{Ipv4List, OptionVisitor};
+
+    for bytes in [ACK, DISCOVER] {
+        let w = PacketWalk::new_checked(bytes).unwrap();
+        fuzzing::visit_agrees_with_typed(&w);
+        let mut each = EachMethod::default();
+        w.visit(&mut each).unwrap();
+        assert_eq!(each.0.len(), w.typed().count());
+    }
+
+    // A visitor reading three options and counting the rest.
+    #[derive(Default)]
+    struct Boot {
+        kind: Option<MessageType>,
+        tftp: Vec<Ipv4Addr>,
+        name: Option<String>,
+        rest: Vec<u8>,
+    }
+    impl<'a> OptionVisitor<'a> for Boot {
+        fn message_type(&mut self, t: MessageType) {
+            self.kind = Some(t);
+        }
+        fn tftp_servers(&mut self, l: Ipv4List<'a>) {
+            self.tftp.extend(l.iter());
+        }
+        fn tftp_server_name(&mut self, v: dialtone_dhcp_opts::OptionValue<'a>) {
+            self.name = v.as_str().map(String::from);
+        }
+        fn option(&mut self, o: DhcpOption<'a>) {
+            self.rest.push(o.code());
+        }
+    }
+    let mut b = Boot::default();
+    PacketWalk::new_checked(ACK).unwrap().visit(&mut b).unwrap();
+    assert_eq!(b.kind, Some(MessageType::Ack));
+    assert_eq!(b.tftp, [ip("10.10.10.11"), ip("10.10.10.12")]);
+    assert_eq!(b.name.as_deref(), Some("10.10.10.11"));
+    assert_eq!(b.rest, [54, 51, 58, 59, 1, 3, 6, 15]);
+
+    // Nothing after the cookie: no call, no error.
+    let mut d = Defaults::default();
+    PacketWalk::new_checked(&ACK[..240])
+        .unwrap()
+        .visit(&mut d)
+        .unwrap();
+    assert!(d.0.is_empty());
+}
+
+#[test]
+fn visit_stops_at_the_framing_error_typed_yields() {
+    use dialtone_dhcp_opts::fuzzing::EachMethod;
+
+    // Cut inside option 150's value: ten options, then the error.
+    let cut = &ACK[..ACK.len() - 3];
+    let mut each = EachMethod::default();
+    let err = PacketWalk::new_checked(cut)
+        .unwrap()
+        .visit(&mut each)
+        .unwrap_err();
+    assert_eq!(err, Packet::new_checked(cut).unwrap_err());
+    assert_eq!(each.0.len(), 10);
+
+    // A code byte alone at the end of the options field; pads before it.
+    let m = head(&[0, 0, 53, 1, 1, 0, 12]);
+    let mut each = EachMethod::default();
+    let err = PacketWalk::new_checked(&m[..])
+        .unwrap()
+        .visit(&mut each)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        DecodeError::Truncated {
+            offset: 246,
+            needed: 1
+        }
+    );
+    assert_eq!(each.0.len(), 1);
+    fuzzing::walk(&m);
+
+    // A pad followed by an option whose code, read as the pad's length,
+    // runs past the field: the pad is skipped, the option visited.
+    let m = head(&[0, 53, 1, 1]);
+    let w = PacketWalk::new_checked(&m[..]).unwrap();
+    let mut each = EachMethod::default();
+    w.visit(&mut each).unwrap();
+    assert!(matches!(
+        each.0[..],
+        [DhcpOption::MessageType(MessageType::Discover)]
+    ));
+    fuzzing::visit_agrees_with_typed(&w);
+    // END followed by garbage ends the field.
+    let m = head(&[53, 1, 1, 255, 12, 200]);
+    let mut each = EachMethod::default();
+    PacketWalk::new_checked(&m[..])
+        .unwrap()
+        .visit(&mut each)
+        .unwrap();
+    assert_eq!(each.0.len(), 1);
+    fuzzing::walk(&m);
+
+    // An option running past the end of `file` (option 52 = 1): the
+    // options field and `file` are visited up to it.
+    let mut m = head(&[52, 1, 1, 255]);
+    m[108..111].copy_from_slice(&[53, 1, 3]);
+    m[233] = 12;
+    m[234] = 9;
+    let mut each = EachMethod::default();
+    let err = PacketWalk::new_checked(&m[..])
+        .unwrap()
+        .visit(&mut each)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        DecodeError::Truncated {
+            offset: 233,
+            needed: 8
+        }
+    );
+    assert_eq!(each.0.len(), 2);
+    fuzzing::walk(&m);
+}
+
+#[test]
+fn visit_follows_overload_into_file_then_sname() {
+    use dialtone_dhcp_opts::fuzzing::EachMethod;
+
+    let mut m = head(&[0, 53, 1, 5, 0, 52, 1, 3, 255, 6, 4, 1, 2, 3, 4]);
+    m[108..116].copy_from_slice(&[0, 3, 4, 10, 0, 0, 1, 255]);
+    m[44..50].copy_from_slice(&[12, 3, b'a', b'b', b'c', 255]);
+    for (ov, want) in [
+        (3u8, &[53u8, 52, 3, 12][..]),
+        (2, &[53, 52, 12]),
+        (1, &[53, 52, 3]),
+        (7, &[53, 52]),
+    ] {
+        m[247] = ov;
+        let w = PacketWalk::new_checked(&m[..]).unwrap();
+        let mut each = EachMethod::default();
+        w.visit(&mut each).unwrap();
+        let codes: Vec<u8> = each.0.iter().map(DhcpOption::code).collect();
+        assert_eq!(codes, want, "option 52 = {ov}");
+        fuzzing::visit_agrees_with_typed(&w);
+    }
+    // The first one-byte option 52 decides; a malformed one before it
+    // does not.
+    let mut m = head(&[52, 2, 1, 1, 52, 1, 2, 52, 1, 1, 255]);
+    m[44..47].copy_from_slice(&[61, 1, 1]);
+    m[108] = 53;
+    let w = PacketWalk::new_checked(&m[..]).unwrap();
+    let mut each = EachMethod::default();
+    w.visit(&mut each).unwrap();
+    let codes: Vec<u8> = each.0.iter().map(DhcpOption::code).collect();
+    assert_eq!(codes, [52, 52, 52, 61]);
+    assert!(matches!(each.0[0], DhcpOption::Malformed { code: 52, .. }));
+    fuzzing::walk(&m);
+}

@@ -1348,78 +1348,7 @@ impl<'a> DhcpOption<'a> {
     /// concatenation machinery); same result as [`DhcpOption::from_value`].
     #[inline(always)]
     pub fn from_single(code: u8, d: &'a [u8]) -> Self {
-        use super::code as c;
-        use DhcpOption as O;
-        let v = || OptionValue::single(code, d);
-        // A known code with a value of the wrong length (what `from_value`
-        // gives too).
-        let bad = || O::Malformed { code, value: v() };
-        let ip = |a: u8, b: u8, x: u8, y: u8| Ipv4Addr::new(a, b, x, y);
-        let be32 = |a: u8, b: u8, x: u8, y: u8| u32::from_be_bytes([a, b, x, y]);
-        let list = |f: fn(Ipv4List<'a>) -> Self| {
-            if !d.is_empty() && d.len() % 4 == 0 {
-                f(Ipv4List::new(v()))
-            } else {
-                bad()
-            }
-        };
-        let text = |f: fn(OptionValue<'a>) -> Self| if d.is_empty() { bad() } else { f(v()) };
-        // One dispatch on the code, then the length its type needs.
-        match code {
-            c::SUBNET_MASK => match *d {
-                [a, b, x, y] => O::SubnetMask(ip(a, b, x, y)),
-                _ => bad(),
-            },
-            c::REQUESTED_IP => match *d {
-                [a, b, x, y] => O::RequestedIp(ip(a, b, x, y)),
-                _ => bad(),
-            },
-            c::SERVER_ID => match *d {
-                [a, b, x, y] => O::ServerId(ip(a, b, x, y)),
-                _ => bad(),
-            },
-            c::LEASE_TIME => match *d {
-                [a, b, x, y] => O::LeaseTime(be32(a, b, x, y)),
-                _ => bad(),
-            },
-            c::RENEWAL_TIME => match *d {
-                [a, b, x, y] => O::RenewalTime(be32(a, b, x, y)),
-                _ => bad(),
-            },
-            c::REBINDING_TIME => match *d {
-                [a, b, x, y] => O::RebindingTime(be32(a, b, x, y)),
-                _ => bad(),
-            },
-            c::MESSAGE_TYPE => match *d {
-                [t] => O::MessageType(MessageType::from(t)),
-                _ => bad(),
-            },
-            c::MAX_MESSAGE_SIZE => match *d {
-                [a, b] => O::MaxMessageSize(u16::from_be_bytes([a, b])),
-                _ => bad(),
-            },
-            c::OVERLOAD => match *d {
-                [o @ 1..=3] => O::Overload(Overload {
-                    file: o & 1 != 0,
-                    sname: o & 2 != 0,
-                }),
-                _ => bad(),
-            },
-            c::ROUTER => list(O::Routers),
-            c::DNS => list(O::DnsServers),
-            c::NTP_SERVERS => list(O::NtpServers),
-            c::TFTP_SERVERS => list(O::TftpServers),
-            c::HOST_NAME => text(O::HostName),
-            c::DOMAIN_NAME => text(O::DomainName),
-            c::VENDOR_CLASS => text(O::VendorClass),
-            c::PARAMETER_REQUEST_LIST => text(O::ParameterRequestList),
-            c::VENDOR_SPECIFIC => text(O::VendorSpecific),
-            c::TFTP_SERVER_NAME => text(|v| O::TftpServerName(v.trim_trailing_nuls())),
-            c::CLIENT_ID if d.len() >= 2 => O::ClientId(v()),
-            c::RELAY_AGENT_INFO if d.len() >= 2 => O::RelayAgentInfo(v()),
-            c::CLIENT_ID | c::RELAY_AGENT_INFO => bad(),
-            _ => O::Other { code, value: v() },
-        }
+        super::visit::type_single(code, d, &mut super::visit::MakeOption)
     }
 
     /// The option code.
