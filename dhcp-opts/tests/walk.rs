@@ -35,6 +35,14 @@ fn head(extra: &[u8]) -> Vec<u8> {
     m
 }
 
+/// What [`PacketWalk::visit`] handed a recording visitor on `m`, and how
+/// the visit ended.
+fn visited(m: &[u8]) -> (Vec<DhcpOption<'_>>, Result<(), DecodeError>) {
+    let mut each = fuzzing::EachMethod::default();
+    let end = PacketWalk::new_checked(m).unwrap().visit(&mut each);
+    (each.0, end)
+}
+
 #[test]
 fn walk_types_the_samples_like_packet() {
     for bytes in [ACK, DISCOVER] {
@@ -266,54 +274,40 @@ fn visit_calls_the_method_of_each_typed_item_on_the_samples() {
 
 #[test]
 fn visit_stops_at_the_framing_error_typed_yields() {
-    use dialtone_dhcp_opts::fuzzing::EachMethod;
-
     // Cut inside option 150's value: ten options, then the error.
     let cut = &ACK[..ACK.len() - 3];
-    let mut each = EachMethod::default();
-    let err = PacketWalk::new_checked(cut)
-        .unwrap()
-        .visit(&mut each)
-        .unwrap_err();
-    assert_eq!(err, Packet::new_checked(cut).unwrap_err());
-    assert_eq!(each.0.len(), 10);
+    let (each, err) = visited(cut);
+    assert_eq!(err.unwrap_err(), Packet::new_checked(cut).unwrap_err());
+    assert_eq!(each.len(), 10);
 
     // A code byte alone at the end of the options field; pads before it.
     let m = head(&[0, 0, 53, 1, 1, 0, 12]);
-    let mut each = EachMethod::default();
-    let err = PacketWalk::new_checked(&m[..])
-        .unwrap()
-        .visit(&mut each)
-        .unwrap_err();
+    let (each, err) = visited(&m[..]);
     assert_eq!(
-        err,
+        err.unwrap_err(),
         DecodeError::Truncated {
             offset: 246,
             needed: 1
         }
     );
-    assert_eq!(each.0.len(), 1);
+    assert_eq!(each.len(), 1);
     fuzzing::walk(&m);
 
     // A pad followed by an option whose code, read as the pad's length,
     // runs past the field: the pad is skipped, the option visited.
     let m = head(&[0, 53, 1, 1]);
-    let w = PacketWalk::new_checked(&m[..]).unwrap();
-    let mut each = EachMethod::default();
-    w.visit(&mut each).unwrap();
+    let (each, done) = visited(&m[..]);
+    done.unwrap();
     assert!(matches!(
-        each.0[..],
+        each[..],
         [DhcpOption::MessageType(MessageType::Discover)]
     ));
-    fuzzing::visit_agrees_with_typed(&w);
+    fuzzing::visit_agrees_with_typed(&PacketWalk::new_checked(&m[..]).unwrap());
     // END followed by garbage ends the field.
     let m = head(&[53, 1, 1, 255, 12, 200]);
-    let mut each = EachMethod::default();
-    PacketWalk::new_checked(&m[..])
-        .unwrap()
-        .visit(&mut each)
-        .unwrap();
-    assert_eq!(each.0.len(), 1);
+    let (each, done) = visited(&m[..]);
+    done.unwrap();
+    assert_eq!(each.len(), 1);
     fuzzing::walk(&m);
 
     // An option running past the end of `file` (option 52 = 1): the
@@ -322,26 +316,20 @@ fn visit_stops_at_the_framing_error_typed_yields() {
     m[108..111].copy_from_slice(&[53, 1, 3]);
     m[233] = 12;
     m[234] = 9;
-    let mut each = EachMethod::default();
-    let err = PacketWalk::new_checked(&m[..])
-        .unwrap()
-        .visit(&mut each)
-        .unwrap_err();
+    let (each, err) = visited(&m[..]);
     assert_eq!(
-        err,
+        err.unwrap_err(),
         DecodeError::Truncated {
             offset: 233,
             needed: 8
         }
     );
-    assert_eq!(each.0.len(), 2);
+    assert_eq!(each.len(), 2);
     fuzzing::walk(&m);
 }
 
 #[test]
 fn visit_follows_overload_into_file_then_sname() {
-    use dialtone_dhcp_opts::fuzzing::EachMethod;
-
     let mut m = head(&[0, 53, 1, 5, 0, 52, 1, 3, 255, 6, 4, 1, 2, 3, 4]);
     m[108..116].copy_from_slice(&[0, 3, 4, 10, 0, 0, 1, 255]);
     m[44..50].copy_from_slice(&[12, 3, b'a', b'b', b'c', 255]);
@@ -352,23 +340,21 @@ fn visit_follows_overload_into_file_then_sname() {
         (7, &[53, 52]),
     ] {
         m[247] = ov;
-        let w = PacketWalk::new_checked(&m[..]).unwrap();
-        let mut each = EachMethod::default();
-        w.visit(&mut each).unwrap();
-        let codes: Vec<u8> = each.0.iter().map(DhcpOption::code).collect();
+        let (each, done) = visited(&m[..]);
+        done.unwrap();
+        let codes: Vec<u8> = each.iter().map(DhcpOption::code).collect();
         assert_eq!(codes, want, "option 52 = {ov}");
-        fuzzing::visit_agrees_with_typed(&w);
+        fuzzing::visit_agrees_with_typed(&PacketWalk::new_checked(&m[..]).unwrap());
     }
     // The first one-byte option 52 decides; a malformed one before it
     // does not.
     let mut m = head(&[52, 2, 1, 1, 52, 1, 2, 52, 1, 1, 255]);
     m[44..47].copy_from_slice(&[61, 1, 1]);
     m[108] = 53;
-    let w = PacketWalk::new_checked(&m[..]).unwrap();
-    let mut each = EachMethod::default();
-    w.visit(&mut each).unwrap();
-    let codes: Vec<u8> = each.0.iter().map(DhcpOption::code).collect();
+    let (each, done) = visited(&m[..]);
+    done.unwrap();
+    let codes: Vec<u8> = each.iter().map(DhcpOption::code).collect();
     assert_eq!(codes, [52, 52, 52, 61]);
-    assert!(matches!(each.0[0], DhcpOption::Malformed { code: 52, .. }));
+    assert!(matches!(each[0], DhcpOption::Malformed { code: 52, .. }));
     fuzzing::walk(&m);
 }
