@@ -69,10 +69,12 @@
 //!
 //! Besides `thiserror` and `dialtone-core`: `memchr` for the single-byte
 //! searches (its SSE2 searchers beat a hand-written loop on long runs), and
-//! on x86_64 `wide`, whose safe 16-byte vectors let the scans for the end of
-//! a parameter name, a value or a quoted string test sixteen bytes at a time
-//! (about three times fewer instructions per byte than eight-byte word
-//! tricks) without any `unsafe` code in this crate.
+//! on x86_64 with SSE2 (every x86_64 target but the soft-float ones) `wide`,
+//! whose safe 16-byte vectors let the scans for the end of a parameter name,
+//! a value or a quoted string test sixteen bytes at a time (about three
+//! times fewer instructions per byte than eight-byte word tricks) without
+//! any `unsafe` code in this crate. Elsewhere the same scans read eight
+//! bytes at a time from a `u64`.
 //!
 //! ## Specifications
 //!
